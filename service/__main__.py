@@ -1,0 +1,5 @@
+"""`python -m service` is the `borderwatch` command."""
+
+from service.cli import main
+
+raise SystemExit(main())

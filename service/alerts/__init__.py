@@ -1,0 +1,1 @@
+"""Alerts: episode identity, notification ids and the webhook payload."""

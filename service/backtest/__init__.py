@@ -1,0 +1,99 @@
+"""`borderwatch backtest`: the rules over labelled recordings, scored per rule.
+
+Every recording runs through the real pipeline (see `runner`), its episodes are
+matched against the labels (see `score`) and the figures are printed as a table or
+JSON (see `report`). docs/backtest.md describes the labels format and the measures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TextIO
+
+from service.backtest.labels import BacktestError, RecordingLabels, load_labels, recording_name
+from service.backtest.report import Report, render, to_json
+from service.backtest.runner import Progress, prepare, run_recording, scan
+from service.backtest.score import Score, score_recording
+from service.config import Settings
+from service.locate import Boundaries
+
+__all__ = ["BacktestError", "Progress", "Report", "backtest", "find_recordings", "run_command"]
+
+_SUFFIXES = (".jsonl.gz", ".jsonl", ".json.gz")
+
+
+def find_recordings(paths: list[Path]) -> list[Path]:
+    """Files as given; folders expand to their recordings (*.jsonl, *.jsonl.gz), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.name.endswith(_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+async def backtest(
+    settings: Settings,
+    recordings: list[Path],
+    labels: dict[str, RecordingLabels],
+    *,
+    watch_all: bool = False,
+    anywhere: bool = False,
+    progress: Progress | None = None,
+) -> Report:
+    """Run every recording and score each enabled rule on it."""
+    started = time.monotonic()
+    progress = progress or Progress(enabled=False)
+    boundaries = Boundaries.load(settings.boundaries.path)
+
+    def locate(lat: float, lon: float) -> str | None:
+        return boundaries.locate(lat, lon).country
+
+    report = Report(options={"watch_all": watch_all, "anywhere": anywhere})
+    totals: dict[str, Score] = {}
+    for i, path in enumerate(recordings, 1):
+        name = recording_name(path)
+        lines, hexes = scan(path)
+        run_settings = prepare(settings, hexes, watch_all=watch_all, anywhere=anywhere)
+        progress.start(f"[{i}/{len(recordings)}] {name}", lines)
+        run = await run_recording(run_settings, boundaries, path, name, progress.update)
+        rules = [rule for rule in run_settings.rules if rule.enabled]
+        scores = score_recording(rules, run, labels.get(name), locate)
+        if name not in labels:
+            report.unlabelled.append(name)
+        report.runs.append(run)
+        report.scores[name] = scores
+        for score in scores:
+            total = totals.setdefault(score.rule_id, Score(score.rule_id, score.rule_type))
+            total.add(score)
+    progress.finish()
+    report.totals = list(totals.values())
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def run_command(
+    settings: Settings,
+    recordings: list[Path],
+    labels_path: Path,
+    *,
+    watch_all: bool,
+    anywhere: bool,
+    as_json: bool,
+    out: TextIO,
+) -> None:
+    """The CLI command: load the labels, run, print the table or the JSON document."""
+    labels = load_labels(labels_path)
+    files = find_recordings(recordings)
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise BacktestError(f"no such recording: {', '.join(missing)}")
+    if not files:
+        raise BacktestError("no recordings found (*.jsonl or *.jsonl.gz)")
+    report = await backtest(
+        settings, files, labels, watch_all=watch_all, anywhere=anywhere, progress=Progress()
+    )
+    out.write(json.dumps(to_json(report), indent=1) + "\n" if as_json else render(report))

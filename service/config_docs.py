@@ -1,0 +1,99 @@
+"""Generate docs/configuration.md from the config model (`borderwatch config docs`)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import BaseModel
+
+from service.config import (
+    BoundarySettings,
+    FeedSettings,
+    ForeignAirspaceRule,
+    HttpSettings,
+    LoiterRule,
+    Selection,
+    SignalLostRule,
+    SquawkRule,
+    StoreSettings,
+    TrackSettings,
+    WebhookReceiver,
+)
+from service.config_identify import AreaSettings, DesignatorAddition, IdentifySettings
+
+SECTIONS: list[tuple[str, type[BaseModel]]] = [
+    ("store", StoreSettings),
+    ("boundaries", BoundarySettings),
+    ("identify", IdentifySettings),
+    ("identify.designators_add.<DESIGNATOR>", DesignatorAddition),
+    ("areas[]", AreaSettings),
+    ("track", TrackSettings),
+    ("feeds[]", FeedSettings),
+    ("rules[] (type: foreign_airspace)", ForeignAirspaceRule),
+    ("rules[] (type: loiter)", LoiterRule),
+    ("rules[] (type: signal_lost)", SignalLostRule),
+    ("rules[] (type: squawk)", SquawkRule),
+    ("rules[].select", Selection),
+    ("receivers[] (type: webhook)", WebhookReceiver),
+    ("http", HttpSettings),
+]
+
+HEADER = """# Configuration reference
+
+Generated from the config model by `borderwatch config docs`; do not edit by hand.
+The file is YAML (default `config/borderwatch.yaml`); `${VAR}` and `${VAR:-default}`
+are replaced from the environment before parsing, which is how secrets get in.
+`borderwatch config validate --config FILE` checks a file; errors name the key.
+`borderwatch config schema` prints the JSON Schema.
+"""
+
+
+def _default(field: Any) -> str:
+    if field.is_required():
+        return "required"
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return "see section"
+    if value is None or value == "":
+        return "empty"
+    if hasattr(value, "value"):
+        value = value.value
+    if isinstance(value, list):
+        return "[" + ", ".join(str(getattr(v, "value", v)) for v in value) + "]"
+    return f"`{value}`"
+
+
+def _bare(annotation: Any) -> Any:
+    """The annotation without Annotated[...] constraints, which read badly in a table."""
+    if get_origin(annotation) is Annotated:
+        return _bare(get_args(annotation)[0])
+    if get_origin(annotation) is list:
+        return list[_bare(get_args(annotation)[0])]  # type: ignore[misc]
+    return annotation
+
+
+def _type(annotation: Any) -> str:
+    text = str(_bare(annotation)).replace("typing.", "").replace("pydantic.types.", "")
+    text = text.replace("<class '", "").replace("'>", "").replace("service.models.", "")
+    text = text.replace("pathlib.", "").replace("service.config.", "")
+    return text.replace("|", "\\|")
+
+
+def render() -> str:
+    """The whole reference as Markdown."""
+    lines = [HEADER]
+    for title, model in SECTIONS:
+        lines.append(f"## `{title}`\n")
+        doc = inspect.cleandoc(model.__doc__ or "")  # multi-line docstrings lose their indent
+        if doc:
+            lines.append(doc + "\n")
+        lines.append("| key | type | default | meaning |")
+        lines.append("| --- | --- | --- | --- |")
+        for name, field in model.model_fields.items():
+            description = (field.description or "").replace("|", "\\|")
+            lines.append(
+                f"| `{name}` | {_type(field.annotation)} | {_default(field)} | {description} |"
+            )
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""Building blocks shared by the configuration models: the strict base model and the
+validators of codes that appear in several sections."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+
+from service.models import STATE_CATEGORIES, Category
+
+
+class Model(BaseModel):
+    """Unknown keys are errors; settings are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def alpha2(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper-cased."""
+    code = code.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 code")
+    return code
+
+
+def state_category(category: Category) -> Category:
+    """The category, if it is a state category (military, government, police)."""
+    if category not in STATE_CATEGORIES:
+        raise ValueError(f"category must be military, government or police, not {category}")
+    return category
+
+
+def designator(value: str) -> str:
+    """A 3-letter ICAO operator designator, upper-cased."""
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError(f"{value!r} is not a 3-letter ICAO operator designator")
+    return value
+
+
+def hex_address(value: str) -> str:
+    """A 24-bit address as 6 lowercase hex digits, "~" prefix allowed."""
+    value = value.strip().lower()
+    if not re.fullmatch(r"~?[0-9a-f]{6}", value):
+        raise ValueError(f"{value!r} is not a 24-bit hex address like ae2fd0")
+    return value

@@ -1,0 +1,1 @@
+"""Detection: rules are pure functions of (rule, identity, track, state, now) -> events."""

@@ -1,0 +1,162 @@
+"""Turn one decoded readsb aircraft record into a `Position`, or say why not.
+
+Feed values are untrusted. A record is rejected (not turned into a Position) only when
+the fields that make it a position are unusable: the address, the coordinates and the
+age of the fix. Other fields that are out of range or malformed are dropped to None, so
+that one odd value does not hide an aircraft.
+
+Checks run in this order and the first failure names the reason: malformed_record (in
+the decoder), bad_hex, no_position, bad_coordinates, stale_position.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, Final
+
+from service.models import Position, Quality
+
+if TYPE_CHECKING:
+    from service.feeds.readsb import AircraftRecord
+
+__all__ = [
+    "MAX_POSITION_AGE_S",
+    "REJECT_REASONS",
+    "clean_text",
+    "normalise_record",
+    "quality_of",
+]
+
+# Every reason a record can be rejected for. These become Prometheus label values, so
+# the set is closed: add a name here before emitting it anywhere, and never rename one.
+REJECT_REASONS: Final[tuple[str, ...]] = (
+    "malformed_record",  # not an object, or a decoded field has the wrong JSON type
+    "bad_hex",  # address missing or not ^~?[0-9a-f]{6}$ after lowercasing
+    "no_position",  # lat or lon absent (readsb lists targets without a position)
+    "bad_coordinates",  # lat outside -90..90 or lon outside -180..180
+    "stale_position",  # seen_pos negative or older than the maximum age
+)
+
+# readsb stops printing lat/lon once they are 60 s old, so anything older is suspect.
+MAX_POSITION_AGE_S: Final = 60.0
+MIN_ALT_FT: Final = -2000
+MAX_ALT_FT: Final = 80000
+MAX_GS_KT: Final = 2000.0
+MAX_TEXT_LEN: Final = 16  # callsigns are 8 characters; leave room without being unbounded
+MAX_DB_FLAGS: Final = 0xFFFFFFFF  # readsb uses a handful of low bits
+
+_HEX_RE: Final = re.compile(r"~?[0-9a-f]{6}")
+_SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
+
+_QUALITY_BY_TYPE: Final[dict[str, Quality]] = {
+    "adsb_icao": Quality.ADSB,
+    "adsb_icao_nt": Quality.ADSB,
+    "adsr_icao": Quality.ADSB,
+    "mlat": Quality.MLAT,
+}
+
+
+def normalise_record(
+    record: AircraftRecord,
+    now: float,
+    source: str,
+    max_position_age_s: float = MAX_POSITION_AGE_S,
+) -> Position | str:
+    """Return the Position for `record` at feed time `now` (unix s), or a reject reason.
+
+    The reason is one of REJECT_REASONS. Returning it rather than raising keeps the
+    per-aircraft hot path free of exception handling.
+    """
+    hex_ = record.hex
+    # Length check first so lower() never runs on an attacker-sized string.
+    if hex_ is None or len(hex_) > 7 or not hex_.isascii():
+        return "bad_hex"
+    hex_ = hex_.lower()
+    if _HEX_RE.fullmatch(hex_) is None:
+        return "bad_hex"
+
+    lat, lon = record.lat, record.lon
+    if lat is None or lon is None:
+        return "no_position"
+    # Written so that NaN (which fails every comparison) also lands here.
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return "bad_coordinates"
+
+    seen_pos = record.seen_pos
+    if seen_pos is None:
+        fix_time = now
+    elif 0.0 <= seen_pos <= max_position_age_s:
+        fix_time = now - seen_pos
+    else:
+        return "stale_position"
+
+    alt_ft: int | None = None
+    on_ground = False
+    alt = record.alt_baro
+    if isinstance(alt, str):
+        on_ground = alt == "ground"
+    elif alt is not None and MIN_ALT_FT <= alt <= MAX_ALT_FT:
+        alt_ft = round(alt)
+
+    gs = record.gs
+    track = record.track
+    squawk = record.squawk
+    flags = record.db_flags
+    return Position(
+        hex=hex_,
+        time=fix_time,
+        lat=lat,
+        lon=lon,
+        alt_ft=alt_ft,
+        on_ground=on_ground,
+        gs_kt=gs if gs is not None and 0.0 <= gs <= MAX_GS_KT else None,
+        track_deg=_normalise_track(track) if track is not None else None,
+        callsign=clean_text(record.flight),
+        registration=clean_text(record.registration),
+        type_code=clean_text(record.type_code),
+        squawk=squawk if squawk is not None and _SQUAWK_RE.fullmatch(squawk) else None,
+        db_flags=flags if flags is not None and 0 <= flags <= MAX_DB_FLAGS else 0,
+        source=source,
+        quality=quality_of(record.source_type, record.mlat, record.tisb),
+    )
+
+
+def clean_text(value: str | None) -> str | None:
+    """Strip padding; None for empty, over-long or non-printable-ASCII text."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_TEXT_LEN or not (value.isascii() and value.isprintable()):
+        return None
+    return value
+
+
+def quality_of(
+    source_type: str | None,
+    mlat_fields: list[str] | None = None,
+    tisb_fields: list[str] | None = None,
+) -> Quality:
+    """Map readsb's `type` to a Quality.
+
+    dump1090-fa writes no `type`; there the `mlat` / `tisb` field lists say where the
+    position came from, and a position from neither is ADS-B.
+    """
+    if source_type is None:
+        if mlat_fields and "lat" in mlat_fields:
+            return Quality.MLAT
+        if tisb_fields and "lat" in tisb_fields:
+            return Quality.TISB
+        return Quality.ADSB
+    quality = _QUALITY_BY_TYPE.get(source_type)
+    if quality is not None:
+        return quality
+    return Quality.TISB if source_type.startswith("tisb_") else Quality.OTHER
+
+
+def _normalise_track(track: float) -> float | None:
+    if not math.isfinite(track):
+        return None
+    track %= 360.0
+    # A tiny negative value wraps to exactly 360.0 in floating point.
+    return 0.0 if track >= 360.0 else track

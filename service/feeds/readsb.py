@@ -1,0 +1,184 @@
+"""Decode readsb `aircraft.json` and ADSBx-v2 style snapshots from untrusted bytes.
+
+Both shapes are one JSON object with a `now` timestamp and a list of aircraft objects:
+readsb and dump1090-fa write `now` in seconds and the list under `aircraft`; the ADSBx v2
+envelope (adsb.lol, adsb.fi, airplanes.live, readsb `&jv2`) writes `now` in milliseconds
+and the list under `ac`. Only the fields the pipeline uses are decoded; msgspec skips the
+rest without building Python objects for them.
+
+The input comes from the network, so one broken aircraft must not cost the whole
+snapshot: the list is first decoded as raw JSON fragments, then each fragment is decoded
+on its own into a typed `AircraftRecord`. Problems with the envelope itself raise
+`FeedDecodeError`.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import msgspec
+
+from service.feeds.normalise import MAX_POSITION_AGE_S, normalise_record
+from service.models import Position, Snapshot
+
+__all__ = [
+    "FEED_ERROR_REASONS",
+    "AircraftRecord",
+    "FeedDecodeError",
+    "NowUnit",
+    "decode_snapshot",
+]
+
+NowUnit = Literal["auto", "s", "ms"]
+
+# Every `FeedDecodeError.reason`; bounded so it can be used as a metrics label.
+FEED_ERROR_REASONS: Final[tuple[str, ...]] = (
+    "invalid_json",  # not parseable JSON (includes lone surrogate escapes, trailing bytes)
+    "not_an_object",  # top level is not a JSON object
+    "missing_now",  # `now` absent or null
+    "bad_now",  # `now` not a number, or not a plausible epoch time
+    "missing_aircraft",  # neither `aircraft` nor `ac` present
+    "bad_aircraft_list",  # `aircraft` / `ac` present but not an array
+    "too_many_aircraft",  # more records than `max_aircraft`
+)
+
+# `now` values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
+_MS_THRESHOLD: Final = 1e11
+
+
+class FeedDecodeError(ValueError):
+    """A snapshot as a whole could not be used; `reason` is one of FEED_ERROR_REASONS."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class AircraftRecord(msgspec.Struct, gc=False):
+    """The subset of one readsb aircraft object that the pipeline uses.
+
+    Every field is optional because readsb omits keys it has no data for. Types are
+    strict: a value of the wrong JSON type fails the decode of this record only.
+    """
+
+    # gc=False (here and on _Envelope): the fields hold only scalars and lists of str or
+    # Raw, which cannot form reference cycles, and skipping GC tracking speeds up decoding.
+
+    hex: str | None = None
+    flight: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    # Integer feet, or the string "ground"; float accepts JSON integers too.
+    alt_baro: float | str | None = None
+    gs: float | None = None
+    track: float | None = None
+    squawk: str | None = None
+    registration: str | None = msgspec.field(default=None, name="r")
+    type_code: str | None = msgspec.field(default=None, name="t")
+    db_flags: int | None = msgspec.field(default=None, name="dbFlags")
+    seen_pos: float | None = None
+    source_type: str | None = msgspec.field(default=None, name="type")
+    # Names of fields that came from MLAT / TIS-B; used only when `type` is absent
+    # (dump1090-fa), to tell an MLAT position from an ADS-B one.
+    mlat: list[str] | None = None
+    tisb: list[str] | None = None
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    now: float | None = None
+    aircraft: list[msgspec.Raw] | msgspec.UnsetType | None = msgspec.UNSET
+    ac: list[msgspec.Raw] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+# Decoders are built once: constructing one per call would dominate small inputs.
+_ENVELOPE_DECODER: Final = msgspec.json.Decoder(_Envelope)
+_RECORD_DECODER: Final = msgspec.json.Decoder(AircraftRecord)
+_FIELDS_DECODER: Final = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_NUMBER_DECODER: Final = msgspec.json.Decoder(float | None)
+
+
+def decode_snapshot(
+    data: bytes,
+    *,
+    source: str,
+    max_aircraft: int = 50_000,
+    now_unit: NowUnit = "auto",
+    max_position_age_s: float = MAX_POSITION_AGE_S,
+) -> Snapshot:
+    """Decode one readsb / aircraft.json / ADSBx-v2 snapshot into normalised positions.
+
+    `now_unit` says whether `now` is in seconds or milliseconds; "auto" treats values
+    above 1e11 as milliseconds. The aircraft list is read from `aircraft`, or from `ac`
+    when `aircraft` is absent or null; a null list is an empty snapshot.
+
+    Aircraft that cannot become a Position are counted in `Snapshot.rejected` under a
+    reason from `service.feeds.normalise.REJECT_REASONS` (including aircraft that are
+    simply not positioned: "no_position").
+
+    Raises FeedDecodeError when the snapshot as a whole is unusable.
+    """
+    envelope = _decode_envelope(data)
+    if envelope.now is None:
+        raise FeedDecodeError("missing_now")
+    now = _now_seconds(envelope.now, now_unit)
+
+    records = envelope.aircraft
+    if records is None or records is msgspec.UNSET:
+        records = envelope.ac
+    if records is msgspec.UNSET:
+        raise FeedDecodeError("missing_aircraft")
+    if records is None:
+        records = []
+    if len(records) > max_aircraft:
+        raise FeedDecodeError("too_many_aircraft", f"{len(records)} > {max_aircraft}")
+
+    positions: list[Position] = []
+    rejected: dict[str, int] = {}
+    decode_record = _RECORD_DECODER.decode
+    for raw in records:
+        try:
+            record = decode_record(raw)
+        except msgspec.DecodeError:  # also covers ValidationError
+            reason = "malformed_record"
+        else:
+            result = normalise_record(record, now, source, max_position_age_s)
+            if isinstance(result, Position):
+                positions.append(result)
+                continue
+            reason = result
+        rejected[reason] = rejected.get(reason, 0) + 1
+    return Snapshot(now=now, positions=positions, rejected=rejected)
+
+
+def _decode_envelope(data: bytes) -> _Envelope:
+    try:
+        return _ENVELOPE_DECODER.decode(data)
+    except msgspec.ValidationError:
+        # Only now pay for a second pass, to name the field that was wrong.
+        raise FeedDecodeError(_classify_invalid_envelope(data)) from None
+    except msgspec.DecodeError as exc:
+        raise FeedDecodeError("invalid_json", str(exc)) from None
+
+
+def _classify_invalid_envelope(data: bytes) -> str:
+    """Say which part of a syntactically valid but mistyped envelope is wrong."""
+    try:
+        fields = _FIELDS_DECODER.decode(data)
+    except msgspec.DecodeError:
+        return "not_an_object"
+    if "now" in fields:
+        try:
+            _NUMBER_DECODER.decode(fields["now"])
+        except msgspec.DecodeError:
+            return "bad_now"
+    return "bad_aircraft_list"
+
+
+def _now_seconds(value: float, unit: NowUnit) -> float:
+    if unit == "ms" or (unit == "auto" and value > _MS_THRESHOLD):
+        value = value / 1000.0
+    # msgspec already refuses non-finite numbers; this catches zero, negative and a
+    # milliseconds value fed to a decoder told to expect seconds.
+    if not 0.0 < value <= _MS_THRESHOLD:
+        raise FeedDecodeError("bad_now", repr(value))
+    return value

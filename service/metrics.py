@@ -1,0 +1,107 @@
+"""Prometheus metrics, defined in one place on a registry that is passed around.
+
+Names use the `borderwatch_` prefix and base units; labels are bounded (source,
+reason, rule, status, receiver, outcome, stage), never an address or a callsign.
+docs/metrics.md is the reference.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+_DELIVERY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """Every metric the service exports, registered on its own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.snapshots = Counter(
+            "borderwatch_snapshots", "Feed snapshots processed.", ["source"], registry=r
+        )
+        self.positions = Counter(
+            "borderwatch_positions", "Positions accepted into the pipeline.", ["source"], registry=r
+        )
+        self.rejected = Counter(
+            "borderwatch_positions_rejected",
+            "Input dropped, by reason (bad records, impossible positions, bad lines).",
+            ["reason"],
+            registry=r,
+        )
+        self.aircraft_tracked = Gauge(
+            "borderwatch_aircraft_tracked",
+            "Government, military and police aircraft with a track in memory.",
+            registry=r,
+        )
+        self.aircraft_abroad = Gauge(
+            "borderwatch_aircraft_abroad",
+            "Tracked state aircraft whose last position is outside their own state.",
+            registry=r,
+        )
+        self.episodes_open = Gauge(
+            "borderwatch_episodes_open", "Alert episodes currently open.", ["rule"], registry=r
+        )
+        self.alerts = Counter(
+            "borderwatch_alerts",
+            "Notifications produced, by rule, status (firing/resolved) and kind.",
+            ["rule", "status", "kind"],
+            registry=r,
+        )
+        self.duplicates = Counter(
+            "borderwatch_notifications_duplicate",
+            "Notifications not produced again because the notification log already had them.",
+            registry=r,
+        )
+        self.deliveries = Counter(
+            "borderwatch_deliveries",
+            "Webhook deliveries finished, by receiver and outcome.",
+            ["receiver", "outcome"],
+            registry=r,
+        )
+        self.delivery_attempts = Counter(
+            "borderwatch_delivery_attempts",
+            "Webhook HTTP attempts, by receiver and outcome.",
+            ["receiver", "outcome"],
+            registry=r,
+        )
+        self.delivery_seconds = Histogram(
+            "borderwatch_delivery_attempt_duration_seconds",
+            "Duration of one webhook HTTP attempt.",
+            ["receiver"],
+            buckets=_DELIVERY_BUCKETS,
+            registry=r,
+        )
+        self.stage_seconds = Histogram(
+            "borderwatch_stage_duration_seconds",
+            "Time spent per snapshot in each pipeline stage.",
+            ["stage"],
+            buckets=_STAGE_BUCKETS,
+            registry=r,
+        )
+        self.feed_requests = Counter(
+            "borderwatch_feed_requests",
+            "Feed polls, by source and outcome (ok or a failure reason).",
+            ["source", "outcome"],
+            registry=r,
+        )
+        self.feed_seconds = Histogram(
+            "borderwatch_feed_request_duration_seconds",
+            "Duration of one feed poll (request and decoding).",
+            ["source"],
+            buckets=_DELIVERY_BUCKETS,
+            registry=r,
+        )
+        self.feed_last_success = Gauge(
+            "borderwatch_feed_last_success_timestamp_seconds",
+            "Unix time of the last successful poll of each source.",
+            ["source"],
+            registry=r,
+        )
+        self.feed_clock = Gauge(
+            "borderwatch_feed_clock_seconds",
+            "Feed time (unix s) of the last processed snapshot.",
+            registry=r,
+        )

@@ -1,0 +1,30 @@
+"""State store: in-process (embedded default) or Redis."""
+
+from __future__ import annotations
+
+from service.store.base import Store, StoreError
+from service.store.keys import DEFAULT_PREFIX, KeySpace
+from service.store.memory import MemoryStore
+from service.store.redis import RedisStore, redact_url
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "KeySpace",
+    "MemoryStore",
+    "RedisStore",
+    "Store",
+    "StoreError",
+    "open_store",
+    "redact_url",
+]
+
+
+def open_store(redis_url: str | None, prefix: str = DEFAULT_PREFIX) -> Store:
+    """A `RedisStore` for a (non-empty) URL, else a `MemoryStore` (state lost on exit).
+
+    Nothing connects yet; call `ping()` to check Redis. `prefix` only applies to Redis:
+    a memory store belongs to one process and needs no namespace.
+    """
+    if redis_url:
+        return RedisStore(redis_url, prefix=prefix)
+    return MemoryStore()

@@ -1,0 +1,299 @@
+"""The state store: one behaviour suite run against MemoryStore and RedisStore alike,
+then what only Redis has (sharing across instances, key layout, failures, redaction).
+
+No test sleeps: the memory store runs on a fake clock, and for Redis the TTL is read
+back through a raw client and the key then expired on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+import redis.asyncio as aioredis
+
+from service.store import KeySpace, MemoryStore, RedisStore, Store, StoreError, open_store
+from service.store.redis import redact_url
+
+PREFIX = "bwtest"  # not the default, so the tests prove the prefix is honoured
+KEYS = KeySpace(PREFIX)
+TTL = 60
+Expire = Callable[..., Awaitable[None]]
+
+
+@dataclass
+class FakeClock:
+    """A monotonic clock that only moves when told to."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def backend_url(request: pytest.FixtureRequest) -> str | None:
+    """The flushed test Redis URL for Redis runs, else None (memory runs need no Redis).
+
+    Synchronous because an async fixture cannot pull another async fixture lazily."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("store") == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        return url
+    return None
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(
+    request: pytest.FixtureRequest, clock: FakeClock, backend_url: str | None
+) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        opened: Store = MemoryStore(clock=clock)
+    else:
+        assert backend_url is not None
+        opened = RedisStore(backend_url, prefix=PREFIX, timeout_s=2.0)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def raw(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def expire(clock: FakeClock, backend_url: str | None) -> Expire:
+    """`await expire(ttl_s, *keys)`: memory moves the fake clock on; Redis checks each
+    key's TTL is in (0, ttl_s], then sets an expiry in the past, which deletes it at once."""
+
+    async def run(ttl_s: int, *keys: str) -> None:
+        if backend_url is None:
+            clock.advance(ttl_s)
+            return
+        client = aioredis.Redis.from_url(backend_url)
+        try:
+            for key in keys:
+                assert 0 < await client.pttl(key) <= ttl_s * 1000, key
+                assert await client.pexpireat(key, 1)
+        finally:
+            await client.aclose()
+
+    return run
+
+
+async def test_ping(store: Store) -> None:
+    assert await store.ping() is True
+
+
+async def test_save_load_round_trip(store: Store) -> None:
+    assert await store.load_aircraft("ae1234") is None
+    assert await store.load_track("ae1234") == []
+    await store.save_aircraft("ae1234", b"state-1", [b"p1", b"p2"], max_points=10, ttl_s=TTL)
+    assert await store.load_aircraft("ae1234") == b"state-1"
+    assert await store.load_track("ae1234") == [b"p1", b"p2"]
+    await store.save_aircraft("ae1234", b"state-2", [], max_points=10, ttl_s=TTL)
+    assert await store.load_aircraft("ae1234") == b"state-2"
+    assert await store.load_track("ae1234") == [b"p1", b"p2"]  # no points: track kept
+
+
+async def test_track_appends_and_keeps_newest_in_order(store: Store) -> None:
+    await store.save_aircraft("ae1234", b"s", [b"p0", b"p1", b"p2"], max_points=5, ttl_s=TTL)
+    await store.save_aircraft("ae1234", b"s", [b"p3", b"p4", b"p5"], max_points=5, ttl_s=TTL)
+    assert await store.load_track("ae1234") == [b"p1", b"p2", b"p3", b"p4", b"p5"]
+    batch = [f"q{i}".encode() for i in range(8)]  # one batch larger than the cap
+    await store.save_aircraft("ae1234", b"s", batch, max_points=3, ttl_s=TTL)
+    assert await store.load_track("ae1234") == [b"q5", b"q6", b"q7"]
+
+
+async def test_active_aircraft_lists_saved(store: Store) -> None:
+    assert await store.active_aircraft() == set()
+    for hex_ in ("ae1234", "43c6f1", "3b7701"):
+        await store.save_aircraft(hex_, b"s", [b"p"], max_points=5, ttl_s=TTL)
+    assert await store.active_aircraft() == {"ae1234", "43c6f1", "3b7701"}
+
+
+async def test_drop_aircraft_removes_state_track_and_active(store: Store) -> None:
+    await store.save_aircraft("ae1234", b"s", [b"p"], max_points=5, ttl_s=TTL)
+    await store.save_aircraft("43c6f1", b"t", [b"q"], max_points=5, ttl_s=TTL)
+    await store.drop_aircraft("ae1234")
+    assert await store.load_aircraft("ae1234") is None
+    assert await store.load_track("ae1234") == []
+    assert await store.active_aircraft() == {"43c6f1"}
+    assert await store.load_aircraft("43c6f1") == b"t"
+    await store.drop_aircraft("43c6f1")
+    await store.drop_aircraft("never-saved")  # not an error
+    assert await store.active_aircraft() == set()
+
+
+async def test_aircraft_expires_after_ttl(store: Store, expire: Expire) -> None:
+    await store.save_aircraft("ae1234", b"s", [b"p"], max_points=5, ttl_s=1)
+    await expire(1, KEYS.aircraft("ae1234"), KEYS.track("ae1234"))
+    assert await store.load_aircraft("ae1234") is None
+    assert await store.load_track("ae1234") == []
+
+
+async def test_claim_notification_once_until_ttl(store: Store, expire: Expire) -> None:
+    assert await store.claim_notification("n-1", ttl_s=1) is True
+    assert await store.claim_notification("n-1", ttl_s=1) is False  # duplicate
+    assert await store.claim_notification("n-2", ttl_s=1) is True  # ids are independent
+    await expire(1, KEYS.notified("n-1"), KEYS.notified("n-2"))
+    assert await store.claim_notification("n-1", ttl_s=1) is True
+
+
+async def test_clock_get_set(store: Store) -> None:
+    assert await store.get_clock() is None
+    await store.set_clock(1_767_225_600.123456)
+    assert await store.get_clock() == 1_767_225_600.123456  # exact round trip
+    await store.set_clock(1_767_225_605.0)
+    assert await store.get_clock() == 1_767_225_605.0
+
+
+async def test_rejects_arguments_redis_would_misread(store: Store) -> None:
+    with pytest.raises(ValueError, match="max_points"):
+        await store.save_aircraft("ae1234", b"s", [b"p"], max_points=0, ttl_s=TTL)
+    with pytest.raises(ValueError, match="ttl_s"):
+        await store.save_aircraft("ae1234", b"s", [b"p"], max_points=5, ttl_s=0)
+    with pytest.raises(ValueError, match="ttl_s"):
+        await store.claim_notification("n-1", ttl_s=0)
+    assert await store.active_aircraft() == set()  # nothing half-saved
+
+
+async def test_memory_save_renews_ttl(clock: FakeClock) -> None:
+    store = MemoryStore(clock=clock)
+    await store.save_aircraft("ae1234", b"s", [b"p"], max_points=5, ttl_s=10)
+    clock.advance(6)
+    await store.save_aircraft("ae1234", b"s", [], max_points=5, ttl_s=10)
+    clock.advance(6)  # 12 s after the first save, 6 s after the second
+    assert await store.load_track("ae1234") == [b"p"]
+    clock.advance(4)
+    assert await store.load_aircraft("ae1234") is None
+    assert await store.active_aircraft() == set()  # the whole set expired, as in Redis
+
+
+async def test_instances_on_one_url_share_data(redis_url: str) -> None:
+    first = RedisStore(redis_url, prefix=PREFIX)
+    await first.save_aircraft("ae1234", b"s", [b"p1"], max_points=5, ttl_s=TTL)
+    assert await first.claim_notification("n-1", ttl_s=TTL)
+    await first.set_clock(42.5)
+    await first.close()  # the "restart"
+    second = RedisStore(redis_url, prefix=PREFIX)
+    other = RedisStore(redis_url, prefix="otherbw")
+    try:
+        assert await second.load_aircraft("ae1234") == b"s"
+        assert await second.load_track("ae1234") == [b"p1"]
+        assert await second.active_aircraft() == {"ae1234"}
+        assert await second.claim_notification("n-1", ttl_s=TTL) is False
+        assert await second.get_clock() == 42.5
+        assert await other.load_aircraft("ae1234") is None  # prefixes isolate deployments
+        assert await other.claim_notification("n-1", ttl_s=TTL) is True
+    finally:
+        await second.close()
+        await other.close()
+
+
+async def test_keys_live_under_prefix_with_ttls(redis_url: str, raw: aioredis.Redis) -> None:
+    store = RedisStore(redis_url, prefix=PREFIX)
+    try:
+        await store.save_aircraft("ae1234", b"s", [b"p"], max_points=5, ttl_s=TTL)
+        await store.claim_notification("n-1", ttl_s=TTL * 2)
+        await store.set_clock(1.0)
+    finally:
+        await store.close()
+    found = {key.decode() async for key in raw.scan_iter(count=100)}
+    entity_keys = {KEYS.aircraft("ae1234"), KEYS.track("ae1234"), KEYS.active}
+    assert found == entity_keys | {KEYS.notified("n-1"), KEYS.clock}
+    assert all(key.startswith(f"{PREFIX}:") for key in found)
+    assert {key async for key in raw.scan_iter(match=KEYS.pattern)} == {k.encode() for k in found}
+    for key in entity_keys:
+        assert 0 < await raw.ttl(key) <= TTL, key
+    assert TTL < await raw.ttl(KEYS.notified("n-1")) <= TTL * 2
+    assert await raw.ttl(KEYS.clock) == -1  # the resume point never expires
+
+
+async def test_unreachable_redis_raises_store_error_with_redacted_url() -> None:
+    store = RedisStore("redis://user:secret@127.0.0.1:1/0", timeout_s=1.0)
+    try:
+        assert await store.ping() is False
+        started = time.monotonic()
+        with pytest.raises(StoreError) as caught:
+            await store.load_aircraft("ae1234")
+        assert time.monotonic() - started < 1.0
+    finally:
+        await store.close()
+    message = str(caught.value)
+    assert "redis://user:***@127.0.0.1:1/0" in message
+    assert "secret" not in message
+
+
+async def test_silent_server_times_out_within_deadline() -> None:
+    writers: list[asyncio.StreamWriter] = []
+    server = await asyncio.start_server(lambda _r, w: writers.append(w), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    store = RedisStore(f"redis://:secret@127.0.0.1:{port}/0", timeout_s=0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreError, match=r"redis://:\*\*\*@127\.0\.0\.1"):
+            await store.set_clock(1.0)
+        assert time.monotonic() - started < 0.3 + 0.5
+        assert await store.ping() is False
+    finally:
+        await store.close()
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        ("redis://user:secret@host:6379/0", "redis://user:***@host:6379/0"),
+        ("redis://:secret@host:6379/0", "redis://:***@host:6379/0"),
+        ("rediss://secret@host/1", "rediss://***@host/1"),  # a bare userinfo may be one
+        ("redis://host:6379/0?password=secret&db=2", "redis://host:6379/0?password=***&db=2"),
+        ("redis://localhost:6379/0", "redis://localhost:6379/0"),
+    ],
+)
+def test_redact_url_hides_password(url: str, redacted: str) -> None:
+    assert redact_url(url) == redacted
+    assert "secret" not in redact_url(url)
+
+
+async def test_repr_and_open_store() -> None:
+    store = open_store("redis://user:secret@127.0.0.1:1/0", PREFIX)
+    try:
+        assert isinstance(store, RedisStore)
+        assert repr(store) == "RedisStore(url='redis://user:***@127.0.0.1:1/0', prefix='bwtest')"
+    finally:
+        await store.close()
+    assert isinstance(open_store(None, PREFIX), MemoryStore)
+    assert isinstance(open_store("", PREFIX), MemoryStore)
+
+
+KINDS = ("active", "clock", "alive")
+
+
+def test_key_space_shapes_and_prefix_rules() -> None:
+    keys = KeySpace()
+    assert keys.aircraft("ae1234") == "borderwatch:aircraft:ae1234"
+    assert keys.track("ae1234") == "borderwatch:track:ae1234"
+    assert keys.notified("n-1") == "borderwatch:notified:n-1"
+    assert [keys.active, keys.clock, keys.alive] == [f"borderwatch:{k}" for k in KINDS]
+    for bad in ("", "a:b", "bw*", "x" * 33):
+        with pytest.raises(ValueError):
+            KeySpace(bad)
+    with pytest.raises(ValueError):
+        keys.aircraft("")
