@@ -17,6 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("BORDERWATCH_TEST_REDIS_PORT", "6379"))
+# Each test flushes this database; parallel runs on one server pick different ones.
+REDIS_DB = int(os.environ.get("BORDERWATCH_TEST_REDIS_DB", "15"))
 
 
 def _answers(host: str, port: int) -> bool:
@@ -32,7 +34,7 @@ def _answers(host: str, port: int) -> bool:
 def redis_server() -> Iterator[str]:
     """A Redis URL; starts `redis-server` on a free port when 127.0.0.1:6379 is silent."""
     if _answers(REDIS_HOST, REDIS_PORT):
-        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
         return
     binary = shutil.which("redis-server")
     if binary is None:
@@ -53,7 +55,7 @@ def redis_server() -> Iterator[str]:
             pytest.fail("redis-server did not start")
         time.sleep(0.05)
     try:
-        yield f"redis://{REDIS_HOST}:{port}/15"
+        yield f"redis://{REDIS_HOST}:{port}/{REDIS_DB}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
