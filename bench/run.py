@@ -417,7 +417,9 @@ def bench_decode(records: list[dict[str, Any]], results: dict[str, float]) -> No
     snapshot = decode_snapshot(data, source="bench")
     times = timed(lambda: decode_snapshot(data, source="bench"), 7)
     results["decode_aircraft_per_s"] = len(records) / statistics.median(times)
+    results["decode_positions_per_s"] = len(snapshot.positions) / statistics.median(times)
     show("decode_snapshot", results["decode_aircraft_per_s"], "aircraft/s", times)
+    show("decode_snapshot", results["decode_positions_per_s"], "positions/s", times)
     print(f"    {len(snapshot.positions):,} positions, rejected {snapshot.rejected or 'none'}")
 
 
@@ -567,7 +569,9 @@ def bench_world_snapshot(results: dict[str, float]) -> None:
 
     times, tracked, notified = asyncio.run(run())
     results["pipeline_world_snapshot_s"] = statistics.median(times)
+    results["pipeline_positions_per_s"] = N_POINTS / statistics.median(times)
     show("Pipeline.process, median of 5 polls", results["pipeline_world_snapshot_s"], "s", times)
+    show("Pipeline.process", results["pipeline_positions_per_s"], "positions/s", times)
     print(f"    {tracked:,} aircraft tracked, {notified} notifications")
     results["rss_mb_after_world"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     show("peak resident memory (maxrss) so far", results["rss_mb_after_world"], "MiB")

@@ -12,6 +12,7 @@ import shapely
 from service.locate import Boundaries, BoundariesError, where_command
 from service.locate import build as boundary_build
 from service.locate.boundaries import geodesic_km
+from service.locate.nearby import NearbyBorders
 from service.models import Location
 
 NM_KM = 1.852
@@ -127,6 +128,10 @@ def _brute_force_depth_km(boundaries: Boundaries, index: int, lat: float, lon: f
         (68.5, 25.5, "FI"),  # Lapland: high latitude, short longitude degrees
         (31.30, -109.0, "MX"),  # a few km from a straight land border
         (64.0, -21.5, "IS"),  # near the 12 nm edge, ragged coast
+        (61.2, 6.0, "NO"),  # fjords: thousands of short coastal segments
+        (78.2, 15.6, "NO"),  # Svalbard: 78 N, where longitude degrees are short
+        (-0.9, 119.9, "ID"),  # an archipelago
+        (1.3, 103.8, "SG"),  # a small state between two neighbours
     ],
 )
 def test_depth_matches_brute_force_geodesic(
@@ -322,3 +327,39 @@ def test_grid_edges_vertices_and_poles_agree_with_the_exact_test(boundaries: Bou
 def test_grid_build_is_stored_in_the_index(boundaries: Boundaries) -> None:
     assert boundaries.header["format"] == 2
     assert boundaries.header["grid"] == {"cell_deg": 0.25, "sub_cells": 8}
+
+
+def test_depth_many_equals_depth_km_point_by_point(boundaries: Boundaries) -> None:
+    rng = np.random.default_rng(7)
+    lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 4000)))
+    lon = rng.uniform(-180, 180, 4000)
+    indexes = boundaries.locate_many(lat, lon)
+    inside = np.flatnonzero(indexes >= 0)[:150]
+    batch = boundaries.depth_many(indexes[inside], lat[inside], lon[inside])
+    single = [boundaries.depth_km(int(indexes[i]), lat[i], lon[i]) for i in inside]
+    assert batch.tolist() == pytest.approx(single, abs=1e-9)
+    assert (batch > 0).all()
+
+
+def test_nearby_borders_give_exactly_the_full_measurement(boundaries: Boundaries) -> None:
+    """The per-aircraft cache answers what a full measurement answers, step after step,
+    across moves within and beyond its margin and across a change of country."""
+    rng = np.random.default_rng(11)
+    starts = [(19.19, -100.13), (31.2, -109.5), (61.2, 6.0), (64.0, -21.5), (1.3, 103.8)]
+    starts += [(float(rng.uniform(-50, 60)), float(rng.uniform(-120, 140))) for _ in range(25)]
+    lat = np.array([s[0] for s in starts])
+    lon = np.array([s[1] for s in starts])
+    keys = [f"a{i:05x}" for i in range(lat.size)]
+    cache = NearbyBorders(boundaries, margin_km=20.0)
+    for step in range(12):
+        # Mostly a few km per poll; now and then a 60 km leap that must refresh the cache.
+        km = np.where(rng.uniform(size=lat.size) < 0.1, 60.0, rng.uniform(0, 6, lat.size))
+        heading = rng.uniform(0, 2 * np.pi, lat.size)
+        lat = np.clip(lat + km * np.cos(heading) / 111.0, -80, 80)
+        lon = lon + km * np.sin(heading) / (111.0 * np.cos(np.radians(lat)))
+        indexes = boundaries.locate_many(lat, lon)
+        rows = np.flatnonzero(indexes >= 0)
+        cached = cache.depths([keys[r] for r in rows], indexes[rows], lat[rows], lon[rows])
+        full = boundaries.depth_many(indexes[rows], lat[rows], lon[rows])
+        assert cached.tolist() == pytest.approx(full.tolist(), abs=1e-9), f"step {step}"
+    assert cache.hits > 0 and cache.misses > 0

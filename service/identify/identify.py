@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,9 @@ from service.models import Category, Reason, Verdict
 # as callsigns (RCHXXX, DKRPK for D-KRPK, CFCAB) from matching.
 _CALLSIGN = re.compile(r"([A-Z]{3})([0-9][0-9A-Z]{0,4})")
 _CACHE_LIMIT = 1 << 16  # address-only verdicts kept; far above the aircraft in one feed
+# Rows kept by the identify_many memo: a world feed's aircraft several times over.
+_ROW_CACHE_LIMIT = 1 << 17
+_RowKey = tuple[str, str | None, str | None, int]
 _UNKNOWN = Verdict(Category.UNKNOWN, None, ())
 _CIVIL_STATELESS = Verdict(Category.CIVIL, None, ())
 
@@ -130,6 +133,7 @@ class Identifier:
         self._watch_registrations = watch_patterns(watch_registrations or {}, "registrations")
         self._watch_callsigns = watch_patterns(watch_callsigns or {}, "callsigns")
         self._address_verdicts: dict[int, Verdict] = {}  # address -> address-only verdict
+        self._row_verdicts: dict[_RowKey, Verdict] = {}  # whole inputs -> verdict
         self._designator_keys = np.array(
             [_prefix_key(*(ord(c) for c in icao)) for icao in self._designators], dtype=np.int64
         )
@@ -190,6 +194,41 @@ class Identifier:
         db_flags: Sequence[int],
     ) -> list[Verdict]:
         """`identify` over parallel columns; the same verdicts, row for row.
+
+        A verdict depends only on the row's inputs and the (fixed) tables, and a feed
+        repeats nearly every row on every poll, so verdicts are memoised per row: only
+        rows that are new or changed (callsign, registration, military flag) are
+        identified again, in one batch.
+        """
+        n = len(hexes)
+        if not len(callsigns) == len(registrations) == len(db_flags) == n:
+            raise ValueError("identify_many: columns differ in length")
+        memo = self._row_verdicts
+        flagged = [flags & 1 for flags in db_flags]
+        keys = list(zip(hexes, callsigns, registrations, flagged, strict=True))
+        verdicts: list[Verdict | None] = [memo.get(key) for key in keys]
+        misses = [i for i, verdict in enumerate(verdicts) if verdict is None]
+        if misses:
+            fresh = self._identify_batch(
+                [hexes[i] for i in misses],
+                [callsigns[i] for i in misses],
+                [registrations[i] for i in misses],
+                [db_flags[i] for i in misses],
+            )
+            if len(memo) + len(misses) > _ROW_CACHE_LIMIT:
+                memo.clear()
+            for i, verdict in zip(misses, fresh, strict=True):
+                verdicts[i] = memo[keys[i]] = verdict
+        return cast(list[Verdict], verdicts)
+
+    def _identify_batch(
+        self,
+        hexes: Sequence[str],
+        callsigns: Sequence[str | None],
+        registrations: Sequence[str | None],
+        db_flags: Sequence[int],
+    ) -> list[Verdict]:
+        """`identify_many` without the memo.
 
         Address parsing, block and range lookups, the watch list and the designator
         prefix test run vectorised over the batch; only rows with a prefix hit or a

@@ -233,14 +233,27 @@ class Boundaries:
         """
         if not (math.isfinite(lat) and math.isfinite(lon)):
             raise ValueError(f"depth_km needs a finite position, got ({lat}, {lon})")
-        lon = (lon + 180.0) % 360.0 - 180.0
-        segments = self._segments.get(index) or self._build_segments(index)
-        # Any segment gives an upper bound on the distance; the one nearest in degree
-        # space is usually close to the true nearest, so one window of that radius
-        # holds every segment that can beat it.
-        seed = segments.tree.query_nearest(shapely.Point(lon, lat))
-        upper_km = segments.nearest_km(lat, lon, seed, exact=False)
-        return segments.nearest_km(lat, lon, segments.near(lat, lon, upper_km))
+        depth = self.depth_many(np.array([index]), np.array([lat]), np.array([lon]))
+        return float(depth[0])
+
+    def depth_many(
+        self, indexes: npt.ArrayLike, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> FloatArray:
+        """`depth_km` over arrays of (country index, lat, lon), vectorised per country."""
+        index_arr = np.asarray(indexes, dtype=np.int64)
+        lat_arr = np.asarray(lat, dtype=np.float64)
+        lon_arr = (np.asarray(lon, dtype=np.float64) + 180.0) % 360.0 - 180.0
+        if not (np.isfinite(lat_arr).all() and np.isfinite(lon_arr).all()):
+            raise ValueError("depth_many needs finite positions")
+        result = np.full(index_arr.shape, np.nan)
+        for index in np.unique(index_arr).tolist():
+            rows = np.flatnonzero(index_arr == index)
+            result[rows] = self.segments(index).depth_many(lat_arr[rows], lon_arr[rows])
+        return result
+
+    def segments(self, index: int) -> Segments:
+        """The border of country `index` as indexed segments (built on first use)."""
+        return self._segments.get(index) or self._build_segments(index)
 
     def _build_segments(self, index: int) -> Segments:
         first_polygon, end_polygon = self._country_offsets[index : index + 2]

@@ -23,10 +23,13 @@ _E2: Final = WGS84_F * (2 - WGS84_F)
 # rounded down: search windows computed with it err on the large side.
 _RADIUS_MIN_KM: Final = 6335.0
 _MEAN_RADIUS_KM: Final = 6371.0088
+# The WGS84 geodesic is at most 0.67 % longer than the great circle on the mean sphere.
+_SPHERE_TO_ELLIPSOID_MAX: Final = 1.0067
 _KM_PER_DEG: Final = math.radians(_MEAN_RADIUS_KM)
-# Longest piece ranked as a straight chord; it sags under 0.1 km even at 80 degrees.
-_PIECE_KM: Final = 25.0
-_GOLDEN: Final = (math.sqrt(5) - 1) / 2
+# Longest piece treated as a straight chord in the azimuthal plane; its sag from the
+# lon/lat-straight edge is under 0.1 km at 25 km even at 80 degrees, and shrinks with
+# the square of the length: under 5 m at 5 km.
+_PIECE_KM: Final = 5.0
 
 
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -50,34 +53,23 @@ def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return WGS84_A_KM * (sigma - WGS84_F / 2 * (x + y))
 
 
-def _nearest_on_segment_km(
-    lat: float, lon: float, start: tuple[float, float], end: tuple[float, float], km: float
-) -> float:
-    """Exact distance to a lon/lat-straight segment of about `km` length.
-
-    Golden-section search on the position along the segment; distance to a straight
-    piece of border is unimodal along it. Stops at ~5 m resolution, which moves the
-    result by well under a metre because the distance is flat at its minimum.
-    """
-    (lat_a, lon_a), (lat_b, lon_b) = start, end
-
-    def distance(t: float) -> float:
-        return geodesic_km(lat, lon, lat_a + t * (lat_b - lat_a), lon_a + t * (lon_b - lon_a))
-
-    steps = max(1, min(48, math.ceil(math.log(0.005 / max(km, 0.005)) / math.log(_GOLDEN))))
-    low, high = 0.0, 1.0
-    left, right = high - _GOLDEN, _GOLDEN
-    d_left, d_right = distance(left), distance(right)
-    for _ in range(steps):
-        if d_left < d_right:
-            high, right, d_right = right, left, d_left
-            left = high - _GOLDEN * (high - low)
-            d_left = distance(left)
-        else:
-            low, left, d_left = left, right, d_right
-            right = low + _GOLDEN * (high - low)
-            d_right = distance(right)
-    return min(d_left, d_right, distance(0.0), distance(1.0))
+def geodesic_km_many(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    """`geodesic_km` over arrays of point pairs (the same formula, vectorised)."""
+    beta1 = np.arctan((1 - WGS84_F) * np.tan(np.radians(lat1)))
+    beta2 = np.arctan((1 - WGS84_F) * np.tan(np.radians(lat2)))
+    half_dlon = np.sin(np.radians(lon2 - lon1) / 2)
+    hav = np.sin((beta2 - beta1) / 2) ** 2 + np.cos(beta1) * np.cos(beta2) * half_dlon**2
+    sigma = 2 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+    # Coincident points make both correction terms 0/0; their distance is 0.
+    safe = np.where(sigma < 1e-12, 1.0, sigma)
+    p = (beta1 + beta2) / 2
+    q = (beta2 - beta1) / 2
+    x = (safe - np.sin(safe)) * (np.sin(p) * np.cos(q) / np.cos(safe / 2)) ** 2
+    y = (safe + np.sin(safe)) * (np.cos(p) * np.sin(q) / np.sin(safe / 2)) ** 2
+    distance: FloatArray = WGS84_A_KM * np.where(sigma < 1e-12, sigma, safe - WGS84_F / 2 * (x + y))
+    return distance
 
 
 def wrap_lon(lon: FloatArray) -> FloatArray:
@@ -93,6 +85,8 @@ class Segments:
     x2: FloatArray
     y2: FloatArray
     tree: Any  # shapely.STRtree over the segments' bounding boxes
+    # Half of each segment's length along its lon/lat-straight path, rounded up (km).
+    _half_km: FloatArray
 
     @classmethod
     def from_rings(cls, coords: FloatArray, ring_offsets: IntArray) -> Segments:
@@ -107,77 +101,157 @@ class Segments:
         boxes = shapely.box(
             np.minimum(x1, x2), np.minimum(y1, y2), np.maximum(x1, x2), np.maximum(y1, y2)
         )
-        return cls(x1, y1, x2, y2, shapely.STRtree(boxes))
-
-    def near(self, lat: float, lon: float, radius_km: float) -> IntArray:
-        """Indices of segments that may lie within radius_km of the point (a superset)."""
-        angle = radius_km / _RADIUS_MIN_KM  # radians of arc, generous
-        dlat = math.degrees(angle)
-        # Longitude span of a spherical cap: sin(dlon/2) = sin(angle/2) / cos(max latitude).
-        cos_top = math.cos(math.radians(min(90.0, abs(lat) + dlat)))
-        ratio = math.sin(min(angle, math.pi) / 2) / cos_top if cos_top > 1e-9 else 2.0
-        dlon = 360.0 if ratio >= 1 else min(360.0, math.degrees(2 * math.asin(ratio)))
-        south, north = lat - dlat, lat + dlat
-        # Three copies of the window cover searches that wrap across the antimeridian.
-        shifts = np.array([-360.0, 0.0, 360.0])
-        windows = shapely.box(lon - dlon + shifts, south, lon + dlon + shifts, north)
-        hits: IntArray = self.tree.query(windows)[1]
-        return np.unique(hits)
-
-    def nearest_km(
-        self, lat: float, lon: float, candidates: IntArray, *, exact: bool = True
-    ) -> float:
-        """Ellipsoidal distance from the point to the nearest candidate segment.
-
-        With exact=False, a cheap upper bound on it (spherical ranking plus margins).
-        """
-        lon_a = lon + wrap_lon(self.x1[candidates] - lon)
-        lon_b = lon_a + wrap_lon(self.x2[candidates] - self.x1[candidates])
-        lat_a, lat_b = self.y1[candidates], self.y2[candidates]
-        # Split long segments so each piece is nearly straight in the projection below.
-        rough_km = np.hypot(
-            (lon_b - lon_a) * _KM_PER_DEG * np.cos(np.radians((lat_a + lat_b) / 2)),
-            (lat_b - lat_a) * _KM_PER_DEG,
+        # Longitude degrees are longest at the latitude nearest the equator: an upper bound.
+        widest = np.where(y1 * y2 <= 0, 0.0, np.minimum(np.abs(y1), np.abs(y2)))
+        length = np.hypot(
+            wrap_lon(x2 - x1) * _KM_PER_DEG * np.cos(np.radians(widest)), (y2 - y1) * _KM_PER_DEG
         )
-        pieces = np.ceil(rough_km / _PIECE_KM).astype(np.int64).clip(1)
-        parent = np.repeat(np.arange(candidates.size), pieces)
+        return cls(x1, y1, x2, y2, shapely.STRtree(boxes), length * 0.505 + 0.001)
+
+    def depth_many(self, lat: FloatArray, lon: FloatArray) -> FloatArray:
+        """Ellipsoidal distance in km from each point (lon wrapped) to the nearest segment.
+
+        Vectorised over the points: every step below is one numpy or shapely call for the
+        whole batch, with `point` naming the point each candidate row belongs to.
+        """
+        n = lat.size
+        if n == 0 or self.x1.size == 0:
+            return np.full(n, math.inf)
+        # 1. An upper bound per point: its distance to the segment nearest in degree space.
+        point, seed = self.tree.query_nearest(shapely.points(lon, lat))
+        upper = self._group_min(point, self._segment_km(lat[point], lon[point], seed), n)
+        # 2. Every segment that can beat that bound, and its exact distance.
+        point, candidate = self.nearby(lat, lon, upper + 0.01)
+        distance = self._segment_km(lat[point], lon[point], candidate)
+        return np.minimum(upper, self._group_min(point, distance, n))
+
+    def nearby(
+        self, lat: FloatArray, lon: FloatArray, radius_km: FloatArray
+    ) -> tuple[IntArray, IntArray]:
+        """(point, segment) pairs: a superset of the segments within radius_km (on the
+        ellipsoid) of each point."""
+        point, candidate = self._within(lat, lon, radius_km)
+        # A segment's points lie within half its length of one of its endpoints, and the
+        # ellipsoidal distance is at least 99.66 % of the spherical one.
+        ends = self._endpoint_km(lat[point], lon[point], candidate)
+        keep = ends - self._half_km[candidate] <= radius_km[point] / 0.9966 + 0.01
+        return point[keep], candidate[keep]
+
+    def distance_to(
+        self, lat: FloatArray, lon: FloatArray, point: IntArray, segment: IntArray
+    ) -> FloatArray:
+        """Per point, the ellipsoidal km to the nearest of its (point, segment) pairs."""
+        # The nearest endpoint bounds the answer from above (an endpoint is a point of
+        # the border); only segments that can come closer than it are measured exactly.
+        ends = self._endpoint_km(lat[point], lon[point], segment)
+        upper = self._group_min(point, ends, lat.size) * _SPHERE_TO_ELLIPSOID_MAX
+        keep = ends - self._half_km[segment] <= upper[point] / 0.9966 + 0.01
+        point, segment = point[keep], segment[keep]
+        distance = self._segment_km(lat[point], lon[point], segment)
+        return self._group_min(point, distance, lat.size)
+
+    @staticmethod
+    def _group_min(point: IntArray, values: FloatArray, n: int) -> FloatArray:
+        result = np.full(n, math.inf)
+        np.minimum.at(result, point, values)
+        return result
+
+    def _endpoint_km(self, lat: FloatArray, lon: FloatArray, segment: IntArray) -> FloatArray:
+        """Spherical km from each point to the nearer endpoint of its segment."""
+        to_a = haversine_km(lat, lon, self.y1[segment], self.x1[segment])
+        to_b = haversine_km(lat, lon, self.y2[segment], self.x2[segment])
+        return np.minimum(to_a, to_b)
+
+    def _within(
+        self, lat: FloatArray, lon: FloatArray, radius_km: FloatArray
+    ) -> tuple[IntArray, IntArray]:
+        """(point, segment) pairs whose segment box meets a window around the point
+        holding every place within radius_km of it (a superset)."""
+        angle = np.minimum(radius_km / _RADIUS_MIN_KM, math.pi)  # radians of arc, generous
+        dlat = np.degrees(angle)
+        # Longitude span of a spherical cap: sin(dlon/2) = sin(angle/2) / cos(max latitude).
+        cos_top = np.cos(np.radians(np.minimum(90.0, np.abs(lat) + dlat)))
+        ratio = np.sin(angle / 2) / np.maximum(cos_top, 1e-12)
+        dlon = np.where(
+            (cos_top <= 1e-9) | (ratio >= 1),
+            360.0,
+            np.degrees(2 * np.arcsin(np.minimum(ratio, 1.0))),
+        )
+        # Windows that cross the antimeridian continue on its other side; a window
+        # spanning all longitudes is one box. Boxes never overlap, so no pair repeats.
+        west, east = lon - dlon, lon + dlon
+        whole = (east - west) >= 360.0
+        west, east = np.where(whole, -180.0, west), np.where(whole, 180.0, east)
+        owner = np.arange(lat.size)
+        spill_west = np.flatnonzero(west < -180.0)  # continues below +180
+        spill_east = np.flatnonzero(east > 180.0)  # continues above -180
+        boxes = shapely.box(
+            np.concatenate(
+                [
+                    np.maximum(west, -180.0),
+                    west[spill_west] + 360.0,
+                    np.full(spill_east.size, -180.0),
+                ]
+            ),
+            np.concatenate([lat - dlat, (lat - dlat)[spill_west], (lat - dlat)[spill_east]]),
+            np.concatenate(
+                [np.minimum(east, 180.0), np.full(spill_west.size, 180.0), east[spill_east] - 360.0]
+            ),
+            np.concatenate([lat + dlat, (lat + dlat)[spill_west], (lat + dlat)[spill_east]]),
+        )
+        window, segment = self.tree.query(boxes)
+        return np.concatenate([owner, spill_west, spill_east])[window], segment
+
+    def _segment_km(self, lat: FloatArray, lon: FloatArray, segment: IntArray) -> FloatArray:
+        """Ellipsoidal km from each point to its (lon/lat-straight) segment."""
+        lon_a = lon + wrap_lon(self.x1[segment] - lon)
+        lon_b = lon_a + wrap_lon(self.x2[segment] - self.x1[segment])
+        lat_a, lat_b = self.y1[segment], self.y2[segment]
+        # Split long segments so each piece is nearly straight in the projection below.
+        pieces = np.ceil(2 * self._half_km[segment] / _PIECE_KM).astype(np.int64).clip(1)
+        parent = np.repeat(np.arange(segment.size), pieces)
         step = np.arange(parent.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
         t0, t1 = step / pieces[parent], (step + 1) / pieces[parent]
-        p_lat_a = lat_a[parent] + t0 * (lat_b - lat_a)[parent]
-        p_lon_a = lon_a[parent] + t0 * (lon_b - lon_a)[parent]
-        p_lat_b = lat_a[parent] + t1 * (lat_b - lat_a)[parent]
-        p_lon_b = lon_a[parent] + t1 * (lon_b - lon_a)[parent]
-        # Rank pieces in an azimuthal equidistant plane centred on the point: distances
-        # from the centre are exact on the sphere at any latitude, unlike lon/lat scaling.
-        ax, ay = _azimuthal_km(lat, lon, p_lat_a, p_lon_a)
-        bx, by = _azimuthal_km(lat, lon, p_lat_b, p_lon_b)
+        dlat, dlon = (lat_b - lat_a)[parent], (lon_b - lon_a)[parent]
+        a_lat, a_lon = lat_a[parent] + t0 * dlat, lon_a[parent] + t0 * dlon
+        b_lat, b_lon = lat_a[parent] + t1 * dlat, lon_a[parent] + t1 * dlon
+        # Find each piece's nearest point in an azimuthal equidistant plane centred on
+        # its point (distances from the centre are exact on the sphere at any latitude).
+        ax, ay = _azimuthal_km(lat[parent], lon[parent], a_lat, a_lon)
+        bx, by = _azimuthal_km(lat[parent], lon[parent], b_lat, b_lon)
         dx, dy = bx - ax, by - ay
         length2 = dx * dx + dy * dy
         t = np.clip(-(ax * dx + ay * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
-        approx = np.hypot(ax + t * dx, ay + t * dy)
-        # The ellipsoidal distance is within -0.34 %/+0.67 % of the spherical one, and a
-        # piece's chord sags under 0.1 km from it, which bounds every ranking error.
-        order = np.argsort(approx)[:24]
-        if not exact:
-            return float(approx[order[0]]) * 1.01 + 0.5
-        best = math.inf
-        for i in order:
-            if approx[i] * 0.9966 - 0.3 > best:
-                break  # this piece, and every later one, is provably farther
-            start, end = (p_lat_a[i], p_lon_a[i]), (p_lat_b[i], p_lon_b[i])
-            best = min(best, _nearest_on_segment_km(lat, lon, start, end, length2[i] ** 0.5))
-        return best
+        # The ellipsoidal distance at that point, mapped back onto the lon/lat-straight
+        # piece, is a real distance to the border; it exceeds the true minimum by at most
+        # the piece's sag (metres) and the flat curvature at the minimum.
+        distance = geodesic_km_many(
+            lat[parent], lon[parent], a_lat + t * (b_lat - a_lat), a_lon + t * (b_lon - a_lon)
+        )
+        return self._group_min(parent, distance, segment.size)
+
+
+def haversine_km(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    hav = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    distance: FloatArray = 2 * _MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+    return distance
 
 
 def _azimuthal_km(
-    lat0: float, lon0: float, lat: FloatArray, lon: FloatArray
+    lat0: FloatArray, lon0: FloatArray, lat: FloatArray, lon: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Spherical azimuthal equidistant projection centred on (lat0, lon0), in km."""
-    phi0, phi, dlon = math.radians(lat0), np.radians(lat), np.radians(lon - lon0)
-    hav = np.sin((phi - phi0) / 2) ** 2 + math.cos(phi0) * np.cos(phi) * np.sin(dlon / 2) ** 2
+    phi0, phi, dlon = np.radians(lat0), np.radians(lat), np.radians(lon - lon0)
+    hav = np.sin((phi - phi0) / 2) ** 2 + np.cos(phi0) * np.cos(phi) * np.sin(dlon / 2) ** 2
     distance = 2 * _MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
     azimuth = np.arctan2(
         np.sin(dlon) * np.cos(phi),
-        math.cos(phi0) * np.sin(phi) - math.sin(phi0) * np.cos(phi) * np.cos(dlon),
+        np.cos(phi0) * np.sin(phi) - np.sin(phi0) * np.cos(phi) * np.cos(dlon),
     )
     return distance * np.sin(azimuth), distance * np.cos(azimuth)

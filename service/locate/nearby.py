@@ -1,0 +1,121 @@
+"""Exact border depths for aircraft on the move, re-using each one's nearby border.
+
+Measuring a depth from scratch searches a window of border segments as wide as the
+depth itself. An aircraft moves a few km between polls, so its nearest border rarely
+changes: after one full measurement at point p (depth D), the cache keeps every segment
+within D + margin of p. For a later point q at most margin / 2 from p, the nearest
+segment to q is among them, because depth is 1-Lipschitz:
+
+    depth(q) <= D + |pq|,  so  dist(p, nearest(q)) <= D + 2 |pq| <= D + margin.
+
+The answer is therefore exactly what `Boundaries.depth_many` gives, at a fraction of
+the cost; the cache is refreshed when the aircraft moves farther or changes country.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from service.locate.boundaries import Boundaries
+from service.locate.depth import haversine_km
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+# The WGS84 geodesic is at most 0.67 % longer than the great circle on the mean sphere.
+_ELLIPSOID_MAX = 1.0067
+
+
+@dataclass(slots=True, frozen=True)
+class _Entry:
+    index: int
+    lat: float
+    lon: float
+    segments: IntArray
+
+
+class NearbyBorders:
+    """Per-key (aircraft address) cache of border segments; see the module docstring."""
+
+    def __init__(
+        self, boundaries: Boundaries, margin_km: float = 20.0, limit: int = 20_000
+    ) -> None:
+        if margin_km <= 0:
+            raise ValueError("margin_km must be positive")
+        self._boundaries = boundaries
+        self._margin_km = margin_km
+        self._limit = limit
+        self._entries: dict[str, _Entry] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def depths(
+        self, keys: Sequence[str], indexes: npt.ArrayLike, lat: FloatArray, lon: FloatArray
+    ) -> FloatArray:
+        """Depth in km of each point in country `indexes[i]`; lon in any range."""
+        indexes = np.asarray(indexes, dtype=np.int64)
+        lon = (lon + 180.0) % 360.0 - 180.0
+        result = np.full(lat.size, np.nan)
+        reusable = self._reusable(keys, indexes, lat, lon)
+        self.hits += int(reusable.sum())
+        self.misses += int((~reusable).sum())
+        for index in np.unique(indexes).tolist():
+            in_country = indexes == index
+            hit = np.flatnonzero(in_country & reusable)
+            if hit.size:
+                result[hit] = self._from_cache(keys, index, hit, lat, lon)
+            miss = np.flatnonzero(in_country & ~reusable)
+            if miss.size:
+                result[miss] = self._measure(keys, index, miss, lat, lon)
+        return result
+
+    def forget(self, key: str) -> None:
+        """Drop one key (an aircraft no longer tracked)."""
+        self._entries.pop(key, None)
+
+    def _reusable(
+        self, keys: Sequence[str], indexes: IntArray, lat: FloatArray, lon: FloatArray
+    ) -> npt.NDArray[np.bool_]:
+        entries = [self._entries.get(key) for key in keys]
+        same = np.array(
+            [
+                e is not None and e.index == i
+                for e, i in zip(entries, indexes.tolist(), strict=True)
+            ],
+            dtype=np.bool_,
+        )
+        if not same.any():
+            return same
+        cached_lat = np.array([e.lat if e is not None else 0.0 for e in entries])
+        cached_lon = np.array([e.lon if e is not None else 0.0 for e in entries])
+        moved_km = haversine_km(cached_lat, cached_lon, lat, lon) * _ELLIPSOID_MAX
+        reusable: npt.NDArray[np.bool_] = same & (2 * moved_km <= self._margin_km)
+        return reusable
+
+    def _from_cache(
+        self, keys: Sequence[str], index: int, rows: IntArray, lat: FloatArray, lon: FloatArray
+    ) -> FloatArray:
+        candidates = [self._entries[keys[row]].segments for row in rows.tolist()]
+        point = np.repeat(np.arange(rows.size), [c.size for c in candidates])
+        segment = np.concatenate(candidates)
+        segments = self._boundaries.segments(index)
+        return segments.distance_to(lat[rows], lon[rows], point, segment)
+
+    def _measure(
+        self, keys: Sequence[str], index: int, rows: IntArray, lat: FloatArray, lon: FloatArray
+    ) -> FloatArray:
+        segments = self._boundaries.segments(index)
+        at_lat, at_lon = lat[rows], lon[rows]
+        depth = segments.depth_many(at_lat, at_lon)
+        point, segment = segments.nearby(at_lat, at_lon, depth + self._margin_km + 0.01)
+        order = np.argsort(point, kind="stable")
+        point, segment = point[order], segment[order]
+        splits = np.searchsorted(point, np.arange(1, rows.size))
+        if len(self._entries) + rows.size > self._limit:
+            self._entries.clear()
+        for row, near in zip(rows.tolist(), np.split(segment, splits), strict=True):
+            self._entries[keys[row]] = _Entry(index, float(lat[row]), float(lon[row]), near)
+        return depth
