@@ -10,7 +10,9 @@ ENV PATH=/opt/venv/bin:$PATH
 COPY pyproject.toml README.md ./
 COPY service ./service
 RUN pip install --no-cache-dir '.[build]'
-RUN python -m service.locate.build --out /app/var/boundaries.bin --cache-dir var/cache
+# pycountry is only needed by the builder: drop it so the runtime venv stays small.
+RUN python -m service.locate.build --out /app/var/boundaries.bin --cache-dir var/cache \
+    && pip uninstall --yes --quiet pycountry
 
 # 2. The runtime image: the venv, the index and the default config, as a non-root user.
 FROM python:3.11-slim
@@ -21,9 +23,15 @@ COPY --from=build /app/var/boundaries.bin /app/var/boundaries.bin
 COPY config ./config
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     BORDERWATCH_BOUNDARIES=/app/var/boundaries.bin
+LABEL org.opencontainers.image.title="borderwatch" \
+      org.opencontainers.image.description="Alerts for state aircraft crossing borders" \
+      org.opencontainers.image.licenses="MIT"
 USER borderwatch
 EXPOSE 9108
+# SIGTERM (docker stop) stops polling, flushes deliveries for up to 20 s, saves state.
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=4)"
 ENTRYPOINT ["borderwatch"]

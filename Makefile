@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BOUNDARIES := var/boundaries.bin
 DEMO_RECORDING := var/troy701.jsonl.gz
 
-.PHONY: install boundaries recording demo run test lint format bench clean
+.PHONY: install boundaries recording demo images run test lint format bench clean
 
 $(BIN)/borderwatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ recording: $(DEMO_RECORDING)
 
 demo: install boundaries recording
 	$(BIN)/borderwatch --log-level warning replay $(DEMO_RECORDING) | $(BIN)/python demo/show.py
+
+# The README's pictures: the TROY701 entry map and a rendering of the Discord message.
+images: install boundaries recording
+	$(BIN)/python -m service.render.card $(DEMO_RECORDING) docs/img
 
 run: install boundaries
 	$(BIN)/borderwatch run

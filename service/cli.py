@@ -12,7 +12,7 @@ from pathlib import Path
 
 import structlog
 
-from service import logs
+from service import alerts_cmd, logs
 from service.config import ConfigError, Settings, load_settings
 
 log = structlog.get_logger(__name__)
@@ -134,6 +134,23 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("var/boundaries.bin"))
     build.set_defaults(func=_cmd_boundaries_build)
 
+    feeds = commands.add_parser("feeds", help="inspect feed data")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    feed_decode = feed_commands.add_parser(
+        "decode",
+        help="print the normalised positions of a saved response or SBS capture",
+        description="Decode a saved feed response (or SBS capture) as the service would; "
+        "print one JSON line per position (hex, time, lat, lon, alt_ft, gs_kt, track_deg, "
+        "callsign, source) on stdout and a summary of rejects on stderr.",
+    )
+    feed_decode.add_argument(
+        "--format", required=True, choices=["adsbx", "readsb", "opensky", "sbs"]
+    )
+    feed_decode.add_argument("file", type=Path, help="saved response or capture")
+    feed_decode.set_defaults(func=_cmd_feeds_decode)
+
+    alerts_cmd.register(commands)  # silences, ack, deadletters (service/alerts_cmd.py)
+
     run = commands.add_parser("run", help="run the service (HTTP /metrics, feeds, alerts)")
     run.add_argument("--config", type=Path)
     run.set_defaults(func=_cmd_run)
@@ -234,6 +251,12 @@ def _cmd_boundaries_build(args: argparse.Namespace) -> int:
     result = subprocess.run(command, check=False)
     log.info("boundaries.built", seconds=round(time.monotonic() - started, 1), out=str(args.out))
     return result.returncode
+
+
+def _cmd_feeds_decode(args: argparse.Namespace) -> int:
+    from service.feeds_cmd import decode_file
+
+    return decode_file(args.file, args.format, sys.stdout, sys.stderr)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

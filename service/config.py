@@ -15,10 +15,14 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
+from service.config_feeds import FeedSettings as FeedSettings  # re-exported
 from service.config_fields import Model as _Model
 from service.config_fields import alpha2 as _alpha2
 from service.config_fields import hex_address as _hex
+from service.config_http import HttpSettings as HttpSettings  # re-exported
 from service.config_identify import AreaSettings, IdentifySettings
+from service.config_receivers import Receiver, default_type
+from service.config_receivers import WebhookReceiver as WebhookReceiver  # re-exported
 from service.models import Category
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "borderwatch.yaml"
@@ -243,78 +247,6 @@ class TrackSettings(_Model):
     )
 
 
-class WebhookReceiver(_Model):
-    name: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="Label in logs and metrics."
-    )
-    type: Literal["webhook"] = Field(
-        default="webhook", description="Generic JSON webhook, payload version 1."
-    )
-    url: SecretStr | None = Field(
-        default=None, description="Target URL (a secret). Empty: the receiver is disabled."
-    )
-    secret: SecretStr | None = Field(
-        default=None, description="HMAC-SHA256 signing secret for X-Borderwatch-Signature."
-    )
-    timeout_s: float = Field(default=10, gt=0, le=120, description="Timeout of one attempt.")
-    max_attempts: int = Field(
-        default=5, ge=1, le=20, description="Attempts per notification before giving up."
-    )
-    backoff_initial_s: float = Field(
-        default=1, gt=0, description="First retry wait (doubles, with full jitter)."
-    )
-    backoff_max_s: float = Field(
-        default=60, gt=0, description="Longest retry wait, also the cap on Retry-After."
-    )
-
-    @field_validator("url", "secret", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return value
-
-
-class FeedSettings(_Model):
-    """One polled feed (ADS-B Exchange v2 style API, or a readsb aircraft.json)."""
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$", description="Label in metrics.")
-    kind: Literal["adsbx", "readsb"] = Field(
-        description="adsbx: ADS-B Exchange v2 style JSON (now in ms); readsb: aircraft.json."
-    )
-    url: str = Field(description="http(s) URL of the endpoint, e.g. https://api.adsb.lol/v2/mil.")
-    enabled: bool = Field(default=True, description="Switch the feed off without deleting it.")
-    interval_s: float = Field(
-        default=15, ge=1, description="Time between polls (respect the provider's terms)."
-    )
-    timeout_s: float = Field(default=10, gt=0, le=120, description="Whole-request timeout.")
-    max_bytes: int = Field(
-        default=32 * 1024 * 1024, gt=0, description="Larger responses are rejected."
-    )
-    max_backoff_s: float = Field(
-        default=300, gt=0, description="Longest wait between failing polls."
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return value
-
-
-class HttpSettings(_Model):
-    """The HTTP server of `borderwatch run`: /metrics, /healthz, /readyz."""
-
-    host: str = Field(default="0.0.0.0", description="Address to listen on.")
-    port: int = Field(default=9108, ge=0, le=65535, description="Port to listen on.")
-
-
 class Settings(_Model):
     """The whole configuration (config/borderwatch.yaml)."""
 
@@ -325,10 +257,25 @@ class Settings(_Model):
         default=[], description="Named GeoJSON areas that loiter and signal_lost rules can use."
     )
     track: TrackSettings = TrackSettings()
-    feeds: list[FeedSettings] = Field(default=[])
+    feeds: list[FeedSettings] = Field(
+        default=[], description="Sources polled or streamed (docs/feeds.md)."
+    )
     rules: list[Rule] = Field(default=[])
-    receivers: list[WebhookReceiver] = Field(default=[])
+    receivers: list[Receiver] = Field(
+        default=[], description="Where notifications go (docs/alerts.md)."
+    )
     http: HttpSettings = HttpSettings()
+
+    _receiver_type = field_validator("receivers", mode="before")(default_type)
+
+    @field_validator("receivers")
+    @classmethod
+    def _unique_receiver_names(cls, receivers: list[Receiver]) -> list[Receiver]:
+        names = [receiver.name for receiver in receivers]
+        dupes = sorted({name for name in names if names.count(name) > 1})
+        if dupes:
+            raise ValueError(f"receiver names must be unique; repeated: {', '.join(dupes)}")
+        return receivers
 
     @field_validator("rules")
     @classmethod
@@ -338,6 +285,15 @@ class Settings(_Model):
         if dupes:
             raise ValueError(f"rule ids must be unique; repeated: {', '.join(dupes)}")
         return rules
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_feed_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
+        names = [feed.name for feed in feeds]
+        dupes = sorted({name for name in names if names.count(name) > 1})
+        if dupes:
+            raise ValueError(f"feed names must be unique; repeated: {', '.join(dupes)}")
+        return feeds
 
     @model_validator(mode="after")
     def _known_areas(self) -> Settings:

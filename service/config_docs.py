@@ -9,7 +9,6 @@ from pydantic import BaseModel
 
 from service.config import (
     BoundarySettings,
-    FeedSettings,
     ForeignAirspaceRule,
     HttpSettings,
     LoiterRule,
@@ -20,7 +19,9 @@ from service.config import (
     TrackSettings,
     WebhookReceiver,
 )
+from service.config_feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed, ReadsbFeed, SbsFeed
 from service.config_identify import AreaSettings, DesignatorAddition, IdentifySettings
+from service.config_receivers import DiscordReceiver, Route, SlackReceiver
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("store", StoreSettings),
@@ -29,13 +30,21 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("identify.designators_add.<DESIGNATOR>", DesignatorAddition),
     ("areas[]", AreaSettings),
     ("track", TrackSettings),
-    ("feeds[]", FeedSettings),
+    ("feeds[] (kind: adsbx)", AdsbxFeed),
+    ("feeds[] (kind: readsb)", ReadsbFeed),
+    ("feeds[] (kind: opensky)", OpenSkyFeed),
+    ("feeds[] (kind: sbs)", SbsFeed),
+    ("feeds[].circles[]", CircleArea),
+    ("feeds[].boxes[]", BoxArea),
     ("rules[] (type: foreign_airspace)", ForeignAirspaceRule),
     ("rules[] (type: loiter)", LoiterRule),
     ("rules[] (type: signal_lost)", SignalLostRule),
     ("rules[] (type: squawk)", SquawkRule),
     ("rules[].select", Selection),
     ("receivers[] (type: webhook)", WebhookReceiver),
+    ("receivers[] (type: slack)", SlackReceiver),
+    ("receivers[] (type: discord)", DiscordReceiver),
+    ("receivers[].route", Route),
     ("http", HttpSettings),
 ]
 
@@ -77,6 +86,7 @@ def _type(annotation: Any) -> str:
     text = str(_bare(annotation)).replace("typing.", "").replace("pydantic.types.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("service.models.", "")
     text = text.replace("pathlib.", "").replace("service.config.", "")
+    text = text.replace("service.config_feeds.", "")
     return text.replace("|", "\\|")
 
 

@@ -74,6 +74,28 @@ class Metrics:
             buckets=_DELIVERY_BUCKETS,
             registry=r,
         )
+        self.outbox_depth = Gauge(
+            "borderwatch_outbox_depth",
+            "Notifications waiting in the outbox (all receivers).",
+            registry=r,
+        )
+        self.outbox_oldest_age = Gauge(
+            "borderwatch_outbox_oldest_pending_age_seconds",
+            "Age of the oldest notification waiting in the outbox; 0 when empty.",
+            registry=r,
+        )
+        self.dead_letters = Gauge(
+            "borderwatch_dead_letters",
+            "Notifications given up on (dead letters), by receiver.",
+            ["receiver"],
+            registry=r,
+        )
+        self.silenced = Counter(
+            "borderwatch_silenced_notifications",
+            "Notifications not sent because a silence matched, by rule.",
+            ["rule"],
+            registry=r,
+        )
         self.stage_seconds = Histogram(
             "borderwatch_stage_duration_seconds",
             "Time spent per snapshot in each pipeline stage.",
@@ -97,6 +119,31 @@ class Metrics:
         self.feed_last_success = Gauge(
             "borderwatch_feed_last_success_timestamp_seconds",
             "Unix time of the last successful poll of each source.",
+            ["source"],
+            registry=r,
+        )
+        self.feed_positions = Counter(
+            "borderwatch_feed_positions",
+            "Positions decoded from each source, before fusion.",
+            ["source"],
+            registry=r,
+        )
+        self.feed_backoff = Gauge(
+            "borderwatch_feed_backoff_seconds",
+            "Current wait of each source due to failures, Retry-After or an open breaker; "
+            "0 when healthy.",
+            ["source"],
+            registry=r,
+        )
+        self.feed_circuit_open = Gauge(
+            "borderwatch_feed_circuit_open",
+            "1 while the source's circuit breaker is open, else 0.",
+            ["source"],
+            registry=r,
+        )
+        self.feed_budget_remaining = Gauge(
+            "borderwatch_feed_budget_remaining",
+            "Requests (OpenSky: credits) the source may still use today.",
             ["source"],
             registry=r,
         )

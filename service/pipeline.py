@@ -10,7 +10,7 @@ twice (the store's notification log has the last word).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -19,6 +19,7 @@ import numpy as np
 import structlog
 
 from service.alerts.notification import Notification, fingerprint, notification_id
+from service.alerts.routing import Receiver, outbox_items
 from service.candidates import CandidateBook
 from service.config import Rule, Settings
 from service.detect.events import Event
@@ -27,9 +28,10 @@ from service.identify import Identifier
 from service.jumps import Ghost, judge
 from service.locate import Boundaries
 from service.locate.areas import Areas
+from service.locate.nearby import NearbyBorders
 from service.metrics import Metrics
 from service.models import Position, Snapshot
-from service.store.base import Store
+from service.store.base import AircraftSave, Store
 from service.track import (
     AircraftRecord,
     Identity,
@@ -88,6 +90,7 @@ class Pipeline:
         self.rules_by_id = {rule.id: rule for rule in self.rules}
         self.identifier = identifier
         self.boundaries = boundaries
+        self.nearby_borders = NearbyBorders(boundaries)
         self.store = store
         self.metrics = metrics
         self.aircraft: dict[str, Aircraft] = {}
@@ -96,6 +99,9 @@ class Pipeline:
         self.areas = areas
         # Weak-evidence aircraft for review (GET /api/candidates, `borderwatch candidates`).
         self.candidates = CandidateBook(settings.identify.candidates_max)
+        # Receivers to queue deliveries for; set by the commands that deliver (run,
+        # replay --deliver), empty otherwise so printing a replay never queues anything.
+        self.receivers: Sequence[Receiver] = ()
         self.stats = Stats()
         self.clock: float | None = None
 
@@ -198,15 +204,23 @@ class Pipeline:
         lon = np.fromiter((p.lon for p, _ in selected), dtype=np.float64, count=len(selected))
         indexes = self.boundaries.locate_many(lat, lon)
         in_areas = self.areas.names_at(lat, lon) if self.areas else [()] * len(selected)
+        countries = [self.boundaries.code(index) if index >= 0 else None for index in indexes]
+        # Depth is only needed where a rule may alert: outside the home state.
+        abroad = [
+            row
+            for row, (country, (_, identity)) in enumerate(zip(countries, selected, strict=True))
+            if country is not None and country != identity.state
+        ]
+        depths: list[float | None] = [None] * len(selected)
+        if abroad:
+            hexes = [selected[row][0].hex for row in abroad]
+            measured = self.nearby_borders.depths(hexes, indexes[abroad], lat[abroad], lon[abroad])
+            for row, depth_km in zip(abroad, measured.tolist(), strict=True):
+                depths[row] = depth_km
         points: list[TrackPoint] = []
-        for (position, identity), index, areas in zip(
-            selected, indexes.tolist(), in_areas, strict=True
+        for (position, _), country, depth, areas in zip(
+            selected, countries, depths, in_areas, strict=True
         ):
-            country = self.boundaries.code(index) if index >= 0 else None
-            depth = None
-            if country is not None and country != identity.state:
-                # Depth is only needed where a rule may alert: outside the home state.
-                depth = self.boundaries.depth_km(index, position.lat, position.lon)
             points.append(
                 TrackPoint(
                     time=position.time,
@@ -281,7 +295,9 @@ class Pipeline:
                 event=event,
                 identity=aircraft.identity,
             )
-            if not await self.store.claim_notification(notification.id, ttl_s=ttl):
+            # Claimed and queued for delivery in one atomic store step (alerts/routing.py).
+            entries = outbox_items(notification, self.receivers, time.time())
+            if not await self.store.claim_notification(notification.id, ttl_s=ttl, outbox=entries):
                 self.metrics.duplicates.inc()
                 continue
             notifications.append(notification)
@@ -299,11 +315,13 @@ class Pipeline:
 
     async def _persist(self, now: float) -> None:
         ttl = self.settings.store.aircraft_ttl_s
+        saves: list[AircraftSave] = []
         for hex_, aircraft in list(self.aircraft.items()):
             last = aircraft.track.last
             silent = now - last.time if last is not None else 0.0
             if silent > ttl and not has_open_episode(aircraft.rule_states):
                 del self.aircraft[hex_]
+                self.nearby_borders.forget(hex_)
                 await self.store.drop_aircraft(hex_)
                 continue
             if not aircraft.dirty:
@@ -316,13 +334,14 @@ class Pipeline:
                 },
                 sequences=aircraft.sequences,
             )
-            await self.store.save_aircraft(
-                hex_,
-                msgspec.json.encode(record),
-                [point_encoder.encode(p) for p in aircraft.unsaved_points],
-                max_points=self.settings.track.max_points,
-                ttl_s=ttl,
-            )
+            points = [point_encoder.encode(p) for p in aircraft.unsaved_points]
+            saves.append(AircraftSave(hex_, msgspec.json.encode(record), points))
+        # One round trip for the whole snapshot; only then are the changes marked saved.
+        await self.store.save_aircraft_many(
+            saves, max_points=self.settings.track.max_points, ttl_s=ttl
+        )
+        for save in saves:
+            aircraft = self.aircraft[save.hex]
             aircraft.unsaved_points.clear()
             aircraft.dirty = False
         await self.store.set_clock(now)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from typing import TextIO
 
 import aiohttp
+import structlog
 
 from service.app import build_app
 from service.config import Settings
-from service.deliver.dispatch import Dispatcher, targets_from
+from service.deliver.outbox import OutboxWorker
 from service.feeds.replay import iter_snapshots
 from service.pipeline import Stats
+from service.render.source import map_source
+
+log = structlog.get_logger(__name__)
+
+# How long `replay --deliver` keeps delivering after the recording ends; what is left
+# stays in the outbox (in Redis, when configured) for the next run or the service.
+DRAIN_TIMEOUT_S = 120.0
 
 
 async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -> str:
@@ -20,22 +30,45 @@ async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -
     app = await build_app(settings)
     pipeline = app.pipeline
     session: aiohttp.ClientSession | None = None
-    dispatcher: Dispatcher | None = None
+    worker: OutboxWorker | None = None
+    running: asyncio.Task[None] | None = None
     if deliver:
+        # Deliveries go through the durable outbox, as in `borderwatch run`: entries left
+        # by an interrupted earlier run are delivered too, with their original ids.
         session = aiohttp.ClientSession()
-        dispatcher = Dispatcher(session, targets_from(settings.receivers), app.metrics)
+        pipeline.receivers = settings.receivers
+        worker = OutboxWorker(
+            app.store,
+            session,
+            settings.receivers,
+            app.metrics,
+            sent_ttl_s=settings.store.notification_log_ttl_s,
+            map_source=map_source(app),
+        )
+        running = asyncio.create_task(worker.run())
     try:
         for item in iter_snapshots(path):
             if item.snapshot is None:
                 pipeline.reject(item.error or "malformed_line")
                 continue
             for notification in await pipeline.process(item.snapshot):
-                if dispatcher is not None:
-                    await dispatcher.send(notification)
+                if worker is not None:
+                    worker.kick()
                 else:
                     out.write(notification.body().decode() + "\n")
                     out.flush()
+        if worker is not None and running is not None:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            left = await worker.drain(DRAIN_TIMEOUT_S)
+            if left:
+                log.warning("replay.undelivered", notifications=left)
     finally:
+        if worker is not None:
+            if running is not None:
+                running.cancel()
+            await worker.close(grace_s=0)
         if session is not None:
             await session.close()
         await app.close()

@@ -19,9 +19,9 @@ from service.app import build_app
 from service.candidates import CandidateBook
 from service.config import ForeignAirspaceRule, Settings
 from service.detect.events import AreaFacts, Event
+from service.http import build_http_app
 from service.identify import Identifier
 from service.models import Category, Position, Reason, Snapshot, Verdict
-from service.service import http_app
 from service.track import Identity, TrackPoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +188,7 @@ def test_candidates_command_replays_a_recording(tmp_path: Path, boundaries_path:
 async def test_http_api_lists_candidates(boundaries_path: Path) -> None:
     settings = Settings.model_validate({"boundaries": {"path": str(boundaries_path)}})
     app = await build_app(settings)
-    runner = web.AppRunner(http_app(app, {}))
+    runner = web.AppRunner(build_http_app(app, {}))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -12,10 +12,20 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+import msgspec
 import pytest
 import redis.asyncio as aioredis
 
-from service.store import KeySpace, MemoryStore, RedisStore, Store, StoreError, open_store
+from service.store import (
+    AircraftSave,
+    KeySpace,
+    MemoryStore,
+    RedisStore,
+    Store,
+    StoreError,
+    open_store,
+)
+from service.store.records import OutboxItem, Silence
 from service.store.redis import redact_url
 
 PREFIX = "bwtest"  # not the default, so the tests prove the prefix is honoured
@@ -116,6 +126,24 @@ async def test_track_appends_and_keeps_newest_in_order(store: Store) -> None:
     batch = [f"q{i}".encode() for i in range(8)]  # one batch larger than the cap
     await store.save_aircraft("ae1234", b"s", batch, max_points=3, ttl_s=TTL)
     assert await store.load_track("ae1234") == [b"q5", b"q6", b"q7"]
+
+
+async def test_save_many_saves_each_aircraft_in_one_step(store: Store) -> None:
+    await store.save_aircraft("ae1234", b"old", [b"p0"], max_points=3, ttl_s=TTL)
+    saves = [
+        AircraftSave("ae1234", b"new", [b"p1", b"p2", b"p3"]),
+        AircraftSave("43c6f1", b"t", []),
+        AircraftSave("3b7701", b"u", [b"q1"]),
+    ]
+    await store.save_aircraft_many(saves, max_points=3, ttl_s=TTL)
+    assert await store.load_aircraft("ae1234") == b"new"
+    assert await store.load_track("ae1234") == [b"p1", b"p2", b"p3"]
+    assert await store.load_aircraft("43c6f1") == b"t"
+    assert await store.load_track("43c6f1") == []
+    assert await store.load_track("3b7701") == [b"q1"]
+    assert await store.active_aircraft() == {"ae1234", "43c6f1", "3b7701"}
+    await store.save_aircraft_many([], max_points=3, ttl_s=TTL)  # nothing to do is fine
+    assert await store.active_aircraft() == {"ae1234", "43c6f1", "3b7701"}
 
 
 async def test_active_aircraft_lists_saved(store: Store) -> None:
@@ -297,3 +325,80 @@ def test_key_space_shapes_and_prefix_rules() -> None:
             KeySpace(bad)
     with pytest.raises(ValueError):
         keys.aircraft("")
+
+
+# --- Delivery state: outbox, dead letters, sent log, silences, acknowledgements ---------
+
+
+def outbox_item(receiver: str, id_: str, **changes: object) -> OutboxItem:
+    base = OutboxItem(
+        receiver=receiver,
+        id=id_,
+        fingerprint="fp-" + id_[:1],
+        sequence=0,
+        kind="opened",
+        rule="foreign-airspace",
+        hex="ae2fd0",
+        country="MX",
+        payload=msgspec.Raw(b'{"id":"%s"}' % id_.encode()),
+        at=900.0,
+        enqueued_at=1000.0,
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+async def test_claim_enqueues_atomically_and_only_once(store: Store) -> None:
+    items = [outbox_item("hook", "a1"), outbox_item("chat", "a1")]
+    assert await store.claim_notification("a1", ttl_s=TTL, outbox=items)
+    assert not await store.claim_notification("a1", ttl_s=TTL, outbox=items)  # duplicate
+    assert await store.claim_notification("b1", ttl_s=TTL, outbox=[outbox_item("hook", "b1")])
+    pending = await store.outbox_pending()
+    assert [i.key for i in pending] == ["hook|a1", "chat|a1", "hook|b1"]  # enqueue order
+    assert await store.outbox_depth() == 3
+    assert bytes(pending[0].payload) == b'{"id":"a1"}'
+
+
+async def test_outbox_update_done_and_sent_log(store: Store) -> None:
+    first, second = outbox_item("hook", "a1"), outbox_item("hook", "b1")
+    await store.claim_notification("a1", ttl_s=TTL, outbox=[first])
+    await store.claim_notification("b1", ttl_s=TTL, outbox=[second])
+    retried = msgspec.structs.replace(first, attempts=3, next_at=2000.0, last_error="503")
+    await store.outbox_update(retried)
+    pending = await store.outbox_pending()
+    assert pending == [retried, second]  # the order is kept
+    assert not await store.was_sent("hook", "a1")
+    await store.outbox_done(retried, sent_ttl_s=TTL)
+    assert await store.was_sent("hook", "a1") and not await store.was_sent("other", "a1")
+    assert await store.outbox_pending() == [second]
+    await store.outbox_update(retried)  # no longer pending: not resurrected
+    assert await store.outbox_pending() == [second]
+
+
+async def test_dead_letters_bury_and_resend(store: Store) -> None:
+    items = [outbox_item("hook", "a1"), outbox_item("hook", "b1")]
+    await store.claim_notification("a1", ttl_s=TTL, outbox=items[:1])
+    await store.claim_notification("b1", ttl_s=TTL, outbox=items[1:])
+    dead = msgspec.structs.replace(items[0], attempts=9, dead_reason="too old", dead_at=5.0)
+    await store.outbox_bury(dead)
+    assert await store.dead_letters() == [dead]
+    assert [i.key for i in await store.outbox_pending()] == ["hook|b1"]
+    assert await store.resend_dead_letters(["hook|nope"], now=7.0) == 0
+    assert await store.resend_dead_letters(None, now=7.0) == 1
+    assert await store.dead_letters() == []
+    pending = await store.outbox_pending()
+    assert [i.key for i in pending] == ["hook|b1", "hook|a1"]  # back at the end
+    assert (pending[1].attempts, pending[1].enqueued_at, pending[1].dead_reason) == (0, 7.0, "")
+
+
+async def test_silences_and_acknowledgements(store: Store, expire: Expire) -> None:
+    silence = Silence(id="s1", rule="loiter", until=50.0, created_at=1.0, comment="exercise")
+    await store.add_silence(silence)
+    await store.add_silence(Silence(id="s2", hex="ae2fd0", until=9.0, created_at=1.0))
+    assert sorted(s.id for s in await store.silences()) == ["s1", "s2"]
+    await store.add_silence(msgspec.structs.replace(silence, until=2.0))  # expire = replace
+    assert {s.id: s.until for s in await store.silences()}["s1"] == 2.0
+    assert await store.acknowledged("fp") is None
+    await store.acknowledge("fp", b'{"by":"ana"}', ttl_s=1)
+    assert await store.acknowledged("fp") == b'{"by":"ana"}'
+    await expire(1, KEYS.ack("fp"))
+    assert await store.acknowledged("fp") is None

@@ -33,7 +33,7 @@ log = structlog.get_logger(__name__)
 
 MAX_RESPONSE_BYTES = 64 * 1024  # most of a response body ever read
 _RETRYABLE_4XX = frozenset({408, 429})
-_RETRY_AFTER_STATUSES = frozenset({429, 503})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 def url_origin(url: str) -> str | None:
@@ -155,7 +155,7 @@ async def deliver(
         if hooks is not None:
             on_attempt = partial(hooks.on_attempt, target.name, attempt, last.label, duration)
             _run_hook(logger, "on_attempt", on_attempt)
-        outcome = _classify(last.status)
+        outcome = classify(last.status)
         if outcome is DeliveryOutcome.DELIVERED:
             logger.info("webhook.delivered", attempt=attempt, status=last.status)
         elif outcome is DeliveryOutcome.REJECTED:
@@ -211,9 +211,9 @@ async def _send(
             raise_for_status=False,
         ) as response:
             retry_after = None
-            if response.status in _RETRY_AFTER_STATUSES:
+            if response.status in RETRY_AFTER_STATUSES:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), clock())
-            await _discard_body(response)
+            await discard_body(response)
             return _Attempt(str(response.status), response.status, retry_after)
     # aiohttp's own timeout classes are also ClientErrors; report them as timeouts.
     except TimeoutError as exc:
@@ -222,7 +222,7 @@ async def _send(
         return _Attempt("error", error=type(exc).__name__)
 
 
-async def _discard_body(response: aiohttp.ClientResponse) -> None:
+async def discard_body(response: aiohttp.ClientResponse) -> None:
     """Read at most MAX_RESPONSE_BYTES, so a short body frees the connection for reuse.
 
     Never interpreted (the status decides) nor logged (an error page may echo the URL's
@@ -241,7 +241,7 @@ async def _discard_body(response: aiohttp.ClientResponse) -> None:
         response.close()
 
 
-def _classify(status: int | None) -> DeliveryOutcome | None:
+def classify(status: int | None) -> DeliveryOutcome | None:
     """The final outcome a status implies, or None when the attempt should be retried."""
     if status is None or status >= 500 or status in _RETRYABLE_4XX:
         return None

@@ -1,116 +1,194 @@
-"""Poll one HTTP feed on a drift-free cadence, with timeouts and bounded backoff.
+"""Poll one HTTP (or file) source forever: its budget, backoff and circuit breaker.
 
-Every request goes through `fetch`, the single choke point for the timeout, the
-User-Agent, the response size bound and the mapping of failures to reasons.
+Each source runs in its own task with its own `Poller`, so a slow or failing source
+only ever waits on itself. A cycle sends the adapter's planned requests one after the
+other (`request_gap_s` apart, the providers' 1 request/s) and hands each decoded
+snapshot on at once. Any failure ends the cycle and schedules the next attempt:
+  - the exponential backoff with jitter (from `interval_s` up to `max_backoff_s`),
+  - at least the server's Retry-After (429/503; capped at a day),
+  - while the circuit breaker is open, until its next probe,
+  - with the daily budget spent, until the UTC day ends.
+A successful cycle waits `interval_s`, or longer when the daily budget left would not
+last the day at that pace (budget pacing; OpenSky's anonymous 400 credits, say).
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 import structlog
 
-from service.config import FeedSettings
-from service.feeds.readsb import FeedDecodeError, decode_snapshot
+from service.config_feeds import AdsbxFeed, OpenSkyFeed, ReadsbFeed, is_local
+from service.feeds.guard import (
+    Backoff,
+    CircuitBreaker,
+    Clock,
+    DailyBudget,
+    HostSpacing,
+    RealClock,
+)
+from service.feeds.http import FetchError, HttpResponse, fetch
+from service.feeds.readsb import FeedDecodeError
+from service.feeds.status import FeedHooks
 from service.models import Snapshot
+
+__all__ = ["Emit", "FeedRequest", "HttpAdapter", "Poller"]
 
 log = structlog.get_logger(__name__)
 
-USER_AGENT = (
-    "borderwatch/0.1 (open-source alert service; +https://github.com/borderwatch/borderwatch)"
-)
+Emit = Callable[[Snapshot], Awaitable[None]]
+PolledFeed = AdsbxFeed | ReadsbFeed | OpenSkyFeed
+# A hostile or confused Retry-After must not silence a source for longer than this.
+MAX_RETRY_AFTER_S = 86400.0
 
 
-class FetchError(RuntimeError):
-    """A poll failed; `reason` is a short, bounded label for metrics."""
+@dataclass(slots=True, frozen=True)
+class FeedRequest:
+    """One request of a cycle; `cost` is what it takes from the daily budget."""
 
-    def __init__(self, reason: str, detail: str = "", retry_after: float | None = None) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-@dataclass(slots=True)
-class FeedStatus:
-    """What /readyz and the metrics know of one feed."""
-
-    last_success: float | None = None
-    consecutive_failures: int = 0
+    url: str
+    cost: float = 1.0
 
 
-async def fetch(session: aiohttp.ClientSession, feed: FeedSettings) -> bytes:
-    """GET the feed's URL; the body, bounded in size and time."""
-    timeout = aiohttp.ClientTimeout(total=feed.timeout_s)
-    try:
-        async with session.get(
-            feed.url, timeout=timeout, headers={"User-Agent": USER_AGENT}
-        ) as response:
-            if response.status == 429 or response.status >= 500:
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-                raise FetchError(f"http_{response.status}", retry_after=retry_after)
-            if response.status != 200:
-                raise FetchError(f"http_{response.status}")
-            body = bytearray()
-            async for chunk in response.content.iter_chunked(65536):
-                body.extend(chunk)
-                if len(body) > feed.max_bytes:
-                    raise FetchError("too_large", f"over {feed.max_bytes} bytes")
-            return bytes(body)
-    except TimeoutError as exc:
-        raise FetchError("timeout", f"no answer within {feed.timeout_s} s") from exc
-    except aiohttp.ClientError as exc:
-        raise FetchError("connection", type(exc).__name__) from exc
+class HttpAdapter(Protocol):
+    """What a source kind adds to the generic poller: which requests, how to decode."""
+
+    def plan(self) -> list[FeedRequest]:
+        """The requests of one cycle."""
+        ...
+
+    async def get(self, session: aiohttp.ClientSession, request: FeedRequest) -> HttpResponse:
+        """Perform one request (through `service.feeds.http.fetch`)."""
+        ...
+
+    def decode(self, response: HttpResponse, request: FeedRequest) -> Snapshot:
+        """Decode a response; raise FeedDecodeError when it is unusable as a whole."""
+        ...
+
+    def remaining_reported(self, response: HttpResponse) -> float | None:
+        """The budget left as the provider reports it, when it does."""
+        ...
 
 
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+class Poller:
+    """Run the cycles of one polled source; see the module docstring."""
 
+    def __init__(
+        self,
+        feed: PolledFeed,
+        adapter: HttpAdapter,
+        session: aiohttp.ClientSession,
+        hooks: FeedHooks,
+        *,
+        budget: int | None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        spacing: HostSpacing | None = None,
+    ) -> None:
+        self.feed = feed
+        self.spacing = spacing
+        self.adapter = adapter
+        self.session = session
+        self.hooks = hooks
+        self.clock = clock or RealClock()
+        self.backoff = Backoff(feed.interval_s, feed.max_backoff_s, rng or random.Random())
+        self.breaker = CircuitBreaker(feed.breaker_failures, feed.breaker_probe_s)
+        self.budget = DailyBudget(budget)
+        hooks.budget(self.budget.remaining(self.clock.time()))
+        hooks.circuit(False)
+        hooks.waiting(0.0, None)
 
-async def poll_feed(
-    session: aiohttp.ClientSession,
-    feed: FeedSettings,
-    status: FeedStatus,
-    emit: Callable[[Snapshot], Awaitable[None]],
-    on_outcome: Callable[[str, str, float], None],
-) -> None:
-    """Poll forever (until cancelled); each good snapshot goes to `emit`."""
-    backoff = feed.interval_s
-    while True:
-        started = time.monotonic()
-        wait = feed.interval_s
+    async def run(self, emit: Emit) -> None:
+        """Poll until cancelled."""
+        while True:
+            await self.clock.sleep(await self.cycle(emit))
+
+    async def cycle(self, emit: Emit) -> float:
+        """One cycle; return how long to wait before the next one."""
+        started = self.clock.monotonic()
+        plan = self.adapter.plan()
+        for index, request in enumerate(plan):
+            if index:
+                await self.clock.sleep(self.feed.request_gap_s)
+            now = self.clock.time()
+            probe_in = self.breaker.wait_before_request(now)
+            if probe_in > 0:
+                self.hooks.waiting(probe_in, "circuit_open")
+                return probe_in
+            if not self.budget.try_spend(request.cost, now):
+                wait = DailyBudget.seconds_to_reset(now)
+                self.hooks.waiting(wait, "budget_exhausted")
+                return wait
+            self.hooks.budget(self.budget.remaining(now))
+            retry_in = await self._request(request, emit)
+            if retry_in is not None:
+                return retry_in
+        self.hooks.waiting(0.0, None)
+        pace = self.budget.pace_s(sum(r.cost for r in plan), self.clock.time())
+        elapsed = self.clock.monotonic() - started
+        return max(0.0, max(pace, self.feed.interval_s) - elapsed)
+
+    async def _request(self, request: FeedRequest, emit: Emit) -> float | None:
+        """Send and decode one request; the wait before retrying when it failed."""
+        host = urlsplit(request.url).hostname or ""
+        if self.spacing is not None and host and not is_local(host):
+            await self.spacing.wait_turn(host)
+        began = self.clock.monotonic()
         try:
-            body = await fetch(session, feed)
-            snapshot = decode_snapshot(body, source=feed.name)
-        except (FetchError, FeedDecodeError) as exc:
-            reason = exc.reason
-            status.consecutive_failures += 1
-            backoff = min(feed.max_backoff_s, backoff * 2)
-            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
-            wait = max(retry_after or 0.0, random.uniform(feed.interval_s, backoff))
-            on_outcome(feed.name, reason, time.monotonic() - started)
-            log.warning("poll.failed", feed=feed.name, reason=reason, retry_in_s=round(wait, 1))
-        else:
-            status.last_success = time.time()
-            status.consecutive_failures = 0
-            backoff = feed.interval_s
-            on_outcome(feed.name, "ok", time.monotonic() - started)
-            log.info(
-                "poll.completed",
-                feed=feed.name,
-                positions=len(snapshot.positions),
-                rejected=sum(snapshot.rejected.values()),
-                seconds=round(time.monotonic() - started, 3),
-            )
-            await emit(snapshot)
-        # Sleep the rest of the interval so the cadence does not drift with work time.
-        await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
+            response = await self.adapter.get(self.session, request)
+            reported = self.adapter.remaining_reported(response)
+            if reported is not None:
+                self.budget.report(reported, self.clock.time())
+                self.hooks.budget(self.budget.remaining(self.clock.time()))
+            snapshot = self.adapter.decode(response, request)
+        except FetchError as exc:
+            return self._failed(exc.reason, exc.retry_after, began, str(exc))
+        except FeedDecodeError as exc:
+            return self._failed(exc.reason, None, began, str(exc)[:200])
+        seconds = self.clock.monotonic() - began
+        self.hooks.request("ok", seconds, self.clock.time())
+        # One canonical line per request: the poll health at a glance in the logs.
+        log.info(
+            "poll.completed",
+            source=self.feed.name,
+            positions=len(snapshot.positions),
+            rejected=sum(snapshot.rejected.values()),
+            seconds=round(seconds, 3),
+        )
+        self.backoff.reset()
+        self.breaker.record_success()
+        self.hooks.circuit(False)
+        self.hooks.positions(len(snapshot.positions))
+        await emit(snapshot)
+        return None
+
+    def _failed(
+        self, reason: str, retry_after: float | None, began: float, detail: str = ""
+    ) -> float:
+        now = self.clock.time()
+        self.hooks.request(reason, self.clock.monotonic() - began, now)
+        self.breaker.record_failure(now)
+        self.hooks.circuit(self.breaker.is_open)
+        wait = self.backoff.next_wait()
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, MAX_RETRY_AFTER_S))
+        wait = max(wait, self.breaker.wait_before_request(now))
+        self.hooks.waiting(wait, reason, detail)
+        return wait
+
+
+async def default_get(
+    session: aiohttp.ClientSession,
+    feed: PolledFeed,
+    request: FeedRequest,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """A plain GET through the choke point with the feed's bounds."""
+    return await fetch(
+        session, request.url, timeout_s=feed.timeout_s, max_bytes=feed.max_bytes, headers=headers
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from service.store.base import Store, StoreError
+from service.store.base import AircraftSave, Store, StoreError
 from service.store.keys import DEFAULT_PREFIX, KeySpace
 from service.store.memory import MemoryStore
 from service.store.redis import RedisStore, redact_url
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "AircraftSave",
     "KeySpace",
     "MemoryStore",
     "RedisStore",

@@ -8,11 +8,22 @@ Two implementations: `MemoryStore` (embedded default) and `RedisStore`.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
+
+from service.store.records import OutboxItem, Silence
 
 
 class StoreError(RuntimeError):
     """The store could not be reached or answered badly."""
+
+
+class AircraftSave(NamedTuple):
+    """One aircraft's changes since its last save: new state and track points."""
+
+    hex: str
+    state: bytes
+    new_points: list[bytes]
 
 
 class Store(Protocol):
@@ -41,6 +52,12 @@ class Store(Protocol):
         newest `max_points`), refresh both expiries and mark the aircraft active."""
         ...
 
+    async def save_aircraft_many(
+        self, saves: Sequence[AircraftSave], *, max_points: int, ttl_s: int
+    ) -> None:
+        """`save_aircraft` for many aircraft in one atomic step (one round trip)."""
+        ...
+
     async def drop_aircraft(self, hex_: str) -> None:
         """Forget an aircraft: state, track and active mark."""
         ...
@@ -49,8 +66,62 @@ class Store(Protocol):
         """Addresses that have saved state (expired ones may still be listed)."""
         ...
 
-    async def claim_notification(self, notification_id: str, *, ttl_s: int) -> bool:
-        """Record a notification id; False if it was already recorded (a duplicate)."""
+    async def claim_notification(
+        self, notification_id: str, *, ttl_s: int, outbox: Sequence[OutboxItem] = ()
+    ) -> bool:
+        """Record a notification id and enqueue its `outbox` entries, atomically; False
+        (and nothing enqueued) if the id was already recorded (a duplicate)."""
+        ...
+
+    async def outbox_pending(self, limit: int = 1000) -> list[OutboxItem]:
+        """Up to `limit` pending outbox entries, oldest enqueued first."""
+        ...
+
+    async def outbox_depth(self) -> int:
+        """How many entries are pending."""
+        ...
+
+    async def outbox_update(self, item: OutboxItem) -> None:
+        """Save a pending entry's retry state (no-op if it is no longer pending)."""
+        ...
+
+    async def outbox_done(self, item: OutboxItem, *, sent_ttl_s: int, sent: bool = True) -> None:
+        """Remove a pending entry and, when `sent`, record it in the receiver's sent log,
+        atomically. `sent` only after the receiver accepted it; False when it was
+        deliberately dropped (silenced, acknowledged, throttled)."""
+        ...
+
+    async def outbox_bury(self, item: OutboxItem) -> None:
+        """Move a pending entry to the dead letters (item carries `dead_reason`)."""
+        ...
+
+    async def dead_letters(self) -> list[OutboxItem]:
+        """Every dead letter, in no particular order."""
+        ...
+
+    async def resend_dead_letters(self, keys: Sequence[str] | None, *, now: float) -> int:
+        """Put dead letters (``<receiver>|<id>`` keys; None: all) back in the outbox as
+        fresh entries enqueued at `now`; return how many moved."""
+        ...
+
+    async def was_sent(self, receiver: str, notification_id: str) -> bool:
+        """True when the receiver's sent log has the id."""
+        ...
+
+    async def add_silence(self, silence: Silence) -> None:
+        """Store (or replace, by id) a silence."""
+        ...
+
+    async def silences(self) -> list[Silence]:
+        """Every stored silence, expired ones included."""
+        ...
+
+    async def acknowledge(self, episode_fingerprint: str, record: bytes, *, ttl_s: int) -> None:
+        """Mark an episode as acknowledged for `ttl_s` (record: who and when, JSON)."""
+        ...
+
+    async def acknowledged(self, episode_fingerprint: str) -> bytes | None:
+        """The acknowledgement record of an episode, or None."""
         ...
 
     async def get_clock(self) -> float | None:
@@ -58,5 +129,34 @@ class Store(Protocol):
         ...
 
     async def set_clock(self, now: float) -> None: ...
+
+    async def heartbeat(self, value: bytes, *, ttl_s: int) -> None:
+        """Write the liveness key (`value` describes the instance); it expires after
+        `ttl_s`, so its absence means no running service renewed it."""
+        ...
+
+    async def get_heartbeat(self) -> bytes | None:
+        """The liveness value, or None when no service renewed it within its TTL."""
+        ...
+
+    async def clear_heartbeat(self) -> None:
+        """Delete the liveness key (graceful shutdown)."""
+        ...
+
+    async def record_notification(
+        self, fingerprint: str, payload: bytes, *, resolved: bool, keep: int, ttl_s: int
+    ) -> None:
+        """Remember a produced notification: push `payload` on the recent list (keeping
+        the newest `keep`) and make it the latest of its episode, or forget the episode
+        when `resolved`; refresh both expiries to `ttl_s`. One atomic step."""
+        ...
+
+    async def recent_notifications(self, limit: int) -> list[bytes]:
+        """Up to `limit` recorded notification payloads, newest first."""
+        ...
+
+    async def open_episodes(self) -> dict[str, bytes]:
+        """Open episodes: fingerprint -> payload of the episode's latest notification."""
+        ...
 
     async def close(self) -> None: ...

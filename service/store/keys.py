@@ -61,6 +61,63 @@ class KeySpace:
         """Key of the liveness heartbeat."""
         return f"{self.prefix}:alive"
 
+    # list: JSON notification payloads, newest first, LTRIM to http.recent_alerts_max;
+    # EX notification log TTL renewed per push, so a deployment quiet that long forgets them
+    @property
+    def recent(self) -> str:
+        """Key of the list of recent notifications (GET /api/alerts)."""
+        return f"{self.prefix}:recent"
+
+    # hash fingerprint -> JSON payload of the episode's latest notification; HDEL when
+    # resolved; EX notification log TTL renewed per write (GET /api/episodes)
+    @property
+    def episodes(self) -> str:
+        """Key of the hash of open alert episodes."""
+        return f"{self.prefix}:episodes"
+
+    # zset of "<receiver>|<id>" scored by enqueue order (outbox_seq); no TTL: an outbox
+    # entry leaves only when delivered or buried, never by expiry
+    @property
+    def outbox_queue(self) -> str:
+        """Key of the outbox order: pending entries, oldest first."""
+        return f"{self.prefix}:outbox:queue"
+
+    # hash "<receiver>|<id>" -> msgspec OutboxItem; no TTL (see outbox_queue)
+    @property
+    def outbox_items(self) -> str:
+        """Key of the pending outbox entries themselves."""
+        return f"{self.prefix}:outbox:items"
+
+    # string counter INCRed per enqueue; no TTL: the order must keep growing across restarts
+    @property
+    def outbox_seq(self) -> str:
+        """Key of the outbox enqueue counter."""
+        return f"{self.prefix}:outbox:seq"
+
+    # hash "<receiver>|<id>" -> msgspec OutboxItem with dead_reason; no TTL: kept until re-sent
+    # or deleted by an operator
+    @property
+    def dead_letters(self) -> str:
+        """Key of the dead letters."""
+        return f"{self.prefix}:deadletters"
+
+    # string "1" per (receiver, id) delivered; EX log TTL: the per-receiver notification log,
+    # written only after a successful send
+    def sent(self, receiver: str, notification_id: str) -> str:
+        """Key recording that one notification reached one receiver."""
+        return self._entity("sent", f"{receiver}:{notification_id}")
+
+    # hash silence id -> msgspec Silence; no TTL: expired silences stay listable
+    @property
+    def silences(self) -> str:
+        """Key of the silences."""
+        return f"{self.prefix}:silences"
+
+    # string JSON {"by", "at"} per acknowledged episode fingerprint; EX ack TTL
+    def ack(self, episode_fingerprint: str) -> str:
+        """Key marking one alert episode as acknowledged."""
+        return self._entity("ack", episode_fingerprint)
+
     @property
     def pattern(self) -> str:
         """A SCAN MATCH pattern matching every key of this deployment and no other."""

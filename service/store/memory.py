@@ -10,12 +10,12 @@ without sleeping.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
 
-from service.store.base import Store
-
-_T = TypeVar("_T")
+from service.store.base import AircraftSave, Store
+from service.store.memory_outbox import Expiring as _Expiring
+from service.store.memory_outbox import MemoryOutbox
+from service.store.records import OutboxItem
 
 # Expired entries are dropped lazily on read; a full sweep at most this often (clock
 # seconds) stops never-read entries, such as old notification ids, piling up.
@@ -36,34 +36,7 @@ def check_ttl(ttl_s: int) -> None:
         raise ValueError(f"ttl_s must be >= 1, got {ttl_s}")
 
 
-class _Expiring(Generic[_T]):
-    """A dict whose entries each carry a deadline on the store's clock."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[_T, float]] = {}
-
-    def get(self, key: str, now: float) -> _T | None:
-        entry = self._data.get(key)
-        if entry is None:
-            return None
-        value, deadline = entry
-        if now >= deadline:
-            del self._data[key]
-            return None
-        return value
-
-    def put(self, key: str, value: _T, deadline: float) -> None:
-        self._data[key] = (value, deadline)
-
-    def pop(self, key: str) -> None:
-        self._data.pop(key, None)
-
-    def sweep(self, now: float) -> None:
-        for key in [k for k, (_, deadline) in self._data.items() if now >= deadline]:
-            del self._data[key]
-
-
-class MemoryStore(Store):
+class MemoryStore(MemoryOutbox, Store):
     """In-process `Store`; one instance is one independent store."""
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -75,7 +48,12 @@ class MemoryStore(Store):
         # Like the Redis set: members do not expire one by one, the whole set does.
         self._active: _Expiring[set[str]] = _Expiring()
         self._feed_clock: float | None = None
+        # Single entries under the key "" (like the Redis keys they mirror).
+        self._alive: _Expiring[bytes] = _Expiring()
+        self._recent: _Expiring[list[bytes]] = _Expiring()
+        self._episodes: _Expiring[dict[str, bytes]] = _Expiring()
         self._last_sweep = clock()
+        self._init_outbox()
 
     def __repr__(self) -> str:
         return "MemoryStore()"
@@ -103,16 +81,26 @@ class MemoryStore(Store):
     ) -> None:
         """Replace state, append points keeping the newest `max_points`, refresh expiries
         and mark active. Atomic because nothing here awaits."""
+        saves = [AircraftSave(hex_, state, new_points)]
+        await self.save_aircraft_many(saves, max_points=max_points, ttl_s=ttl_s)
+
+    async def save_aircraft_many(
+        self, saves: Sequence[AircraftSave], *, max_points: int, ttl_s: int
+    ) -> None:
+        """`save_aircraft` for many aircraft; atomic because nothing here awaits."""
         check_save_args(max_points, ttl_s)
+        if not saves:
+            return
         now = self._maybe_sweep()
         deadline = now + ttl_s
-        self._states.put(hex_, state, deadline)
-        track = (self._tracks.get(hex_, now) or []) + new_points
-        # Redis drops a list that becomes empty; an absent track stays absent here too.
-        if track:
-            self._tracks.put(hex_, track[-max_points:], deadline)
+        for hex_, state, new_points in saves:
+            self._states.put(hex_, state, deadline)
+            track = (self._tracks.get(hex_, now) or []) + new_points
+            # Redis drops a list that becomes empty; an absent track stays absent here too.
+            if track:
+                self._tracks.put(hex_, track[-max_points:], deadline)
         active = self._active.get("", now) or set()
-        active.add(hex_)
+        active.update(save.hex for save in saves)
         self._active.put("", active, deadline)
 
     async def drop_aircraft(self, hex_: str) -> None:
@@ -130,13 +118,17 @@ class MemoryStore(Store):
         """Addresses with saved state; members whose state expired may still be listed."""
         return set(self._active.get("", self._clock()) or ())
 
-    async def claim_notification(self, notification_id: str, *, ttl_s: int) -> bool:
-        """Record the id for `ttl_s`; False if it is already recorded (a duplicate)."""
+    async def claim_notification(
+        self, notification_id: str, *, ttl_s: int, outbox: Sequence[OutboxItem] = ()
+    ) -> bool:
+        """Record the id for `ttl_s` and enqueue `outbox`; False (nothing enqueued) if
+        the id is already recorded (a duplicate)."""
         check_ttl(ttl_s)
         now = self._maybe_sweep()
         if self._notified.get(notification_id, now):
             return False
         self._notified.put(notification_id, True, now + ttl_s)
+        self._enqueue(outbox)
         return True
 
     async def get_clock(self) -> float | None:
@@ -147,6 +139,48 @@ class MemoryStore(Store):
         """Record the feed time of the last fully processed snapshot (never expires)."""
         self._feed_clock = now
 
+    async def heartbeat(self, value: bytes, *, ttl_s: int) -> None:
+        """Write the liveness value; it disappears `ttl_s` clock seconds later."""
+        check_ttl(ttl_s)
+        self._alive.put("", value, self._clock() + ttl_s)
+
+    async def get_heartbeat(self) -> bytes | None:
+        """The liveness value, or None once it expired or was cleared."""
+        return self._alive.get("", self._clock())
+
+    async def clear_heartbeat(self) -> None:
+        """Delete the liveness value."""
+        self._alive.pop("")
+
+    async def record_notification(
+        self, fingerprint: str, payload: bytes, *, resolved: bool, keep: int, ttl_s: int
+    ) -> None:
+        """Push on the recent list (newest `keep` kept) and update the open episodes."""
+        check_save_args(keep, ttl_s)
+        now = self._clock()
+        deadline = now + ttl_s
+        recent = [payload, *(self._recent.get("", now) or [])][:keep]
+        self._recent.put("", recent, deadline)
+        episodes = self._episodes.get("", now) or {}
+        if resolved:
+            episodes.pop(fingerprint, None)
+        else:
+            episodes[fingerprint] = payload
+        if episodes:
+            self._episodes.put("", episodes, deadline)
+        else:
+            self._episodes.pop("")  # Redis deletes a hash whose last field goes
+
+    async def recent_notifications(self, limit: int) -> list[bytes]:
+        """Up to `limit` recorded payloads, newest first (a copy)."""
+        if limit < 1:
+            return []
+        return list((self._recent.get("", self._clock()) or [])[:limit])
+
+    async def open_episodes(self) -> dict[str, bytes]:
+        """fingerprint -> latest payload of every open episode (a copy)."""
+        return dict(self._episodes.get("", self._clock()) or {})
+
     async def close(self) -> None:
         """Nothing to release; the data stays readable until the instance is dropped."""
 
@@ -155,5 +189,7 @@ class MemoryStore(Store):
         if now - self._last_sweep >= _SWEEP_EVERY_S:
             for table in (self._states, self._tracks, self._notified, self._active):
                 table.sweep(now)
+            self._sent.sweep(now)
+            self._acks.sweep(now)
             self._last_sweep = now
         return now

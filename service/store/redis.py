@@ -9,7 +9,7 @@ redacted. Key names come from `service.store.keys` only.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -18,9 +18,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from service.store.base import Store, StoreError
+from service.store.base import AircraftSave, Store, StoreError
 from service.store.keys import DEFAULT_PREFIX, KeySpace
 from service.store.memory import check_save_args, check_ttl
+from service.store.records import OutboxItem
+from service.store.redis_outbox import RedisOutbox
 
 _REDACTED = "***"
 
@@ -71,7 +73,7 @@ def _as_bytes(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
 
-class RedisStore(Store):
+class RedisStore(RedisOutbox, Store):
     """`Store` over redis.asyncio; instances on the same URL and prefix share all data."""
 
     def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, timeout_s: float = 5.0) -> None:
@@ -141,15 +143,26 @@ class RedisStore(Store):
         A `StoreError` (e.g. a timeout after EXEC was sent) leaves it unknown whether the
         transaction applied; retrying may then append the points twice.
         """
+        saves = [AircraftSave(hex_, state, new_points)]
+        await self.save_aircraft_many(saves, max_points=max_points, ttl_s=ttl_s)
+
+    async def save_aircraft_many(
+        self, saves: Sequence[AircraftSave], *, max_points: int, ttl_s: int
+    ) -> None:
+        """`save_aircraft` for many aircraft in one MULTI/EXEC: one round trip per
+        snapshot instead of one per aircraft."""
         check_save_args(max_points, ttl_s)
-        state_key, track_key = self._keys.aircraft(hex_), self._keys.track(hex_)
+        if not saves:
+            return
         async with self._guard("save_aircraft"), self._client.pipeline(transaction=True) as pipe:
-            pipe.set(state_key, state, ex=ttl_s)
-            if new_points:  # RPUSH with no values is a syntax error
-                pipe.rpush(track_key, *new_points)
-            pipe.ltrim(track_key, -max_points, -1)
-            pipe.expire(track_key, ttl_s)
-            pipe.sadd(self._keys.active, hex_)
+            for save in saves:
+                track_key = self._keys.track(save.hex)
+                pipe.set(self._keys.aircraft(save.hex), save.state, ex=ttl_s)
+                if save.new_points:  # RPUSH with no values is a syntax error
+                    pipe.rpush(track_key, *save.new_points)
+                pipe.ltrim(track_key, -max_points, -1)
+                pipe.expire(track_key, ttl_s)
+            pipe.sadd(self._keys.active, *(save.hex for save in saves))
             # The set cannot expire member by member; renewing its TTL on every save
             # makes it vanish only after a full TTL without saves, when all members
             # have expired too (readers treat a member without state as gone).
@@ -169,17 +182,16 @@ class RedisStore(Store):
             members = await self._client.smembers(self._keys.active)
         return {_as_bytes(m).decode() for m in members}
 
-    async def claim_notification(self, notification_id: str, *, ttl_s: int) -> bool:
-        """Record the id for `ttl_s` with SET NX EX; False if it was already recorded.
+    async def claim_notification(
+        self, notification_id: str, *, ttl_s: int, outbox: Sequence[OutboxItem] = ()
+    ) -> bool:
+        """Record the id (SET NX EX) and enqueue `outbox` in one Lua step; False (nothing
+        enqueued) if it was already recorded.
 
         Atomic across processes: of several instances claiming one id, exactly one wins.
         """
         check_ttl(ttl_s)
-        async with self._guard("claim_notification"):
-            won = await self._client.set(
-                self._keys.notified(notification_id), b"1", nx=True, ex=ttl_s
-            )
-        return bool(won)
+        return await self._claim(notification_id, ttl_s, outbox)
 
     async def get_clock(self) -> float | None:
         """The feed time of the last fully processed snapshot, or None if never set."""
@@ -197,6 +209,58 @@ class RedisStore(Store):
         async with self._guard("set_clock"):
             # repr() round-trips a float exactly.
             await self._client.set(self._keys.clock, repr(float(now)))
+
+    async def heartbeat(self, value: bytes, *, ttl_s: int) -> None:
+        """SET the liveness key with EX `ttl_s`: it vanishes unless renewed in time."""
+        check_ttl(ttl_s)
+        async with self._guard("heartbeat"):
+            await self._client.set(self._keys.alive, value, ex=ttl_s)
+
+    async def get_heartbeat(self) -> bytes | None:
+        """The liveness value, or None once it expired or was cleared."""
+        async with self._guard("get_heartbeat"):
+            value = await self._client.get(self._keys.alive)
+        return None if value is None else _as_bytes(value)
+
+    async def clear_heartbeat(self) -> None:
+        """DEL the liveness key."""
+        async with self._guard("clear_heartbeat"):
+            await self._client.delete(self._keys.alive)
+
+    async def record_notification(
+        self, fingerprint: str, payload: bytes, *, resolved: bool, keep: int, ttl_s: int
+    ) -> None:
+        """LPUSH + LTRIM the recent list and HSET (or HDEL when resolved) the episode,
+        refreshing both expiries, in one MULTI/EXEC."""
+        check_save_args(keep, ttl_s)
+        recent, episodes = self._keys.recent, self._keys.episodes
+        async with (
+            self._guard("record_notification"),
+            self._client.pipeline(transaction=True) as pipe,
+        ):
+            pipe.lpush(recent, payload)
+            pipe.ltrim(recent, 0, keep - 1)
+            pipe.expire(recent, ttl_s)
+            if resolved:
+                pipe.hdel(episodes, fingerprint)
+            else:
+                pipe.hset(episodes, fingerprint, payload)
+            pipe.expire(episodes, ttl_s)
+            await pipe.execute()
+
+    async def recent_notifications(self, limit: int) -> list[bytes]:
+        """Up to `limit` recorded payloads, newest first."""
+        if limit < 1:
+            return []
+        async with self._guard("recent_notifications"):
+            values = await self._client.lrange(self._keys.recent, 0, limit - 1)
+        return [_as_bytes(v) for v in values]
+
+    async def open_episodes(self) -> dict[str, bytes]:
+        """fingerprint -> latest payload of every open episode."""
+        async with self._guard("open_episodes"):
+            fields = await self._client.hgetall(self._keys.episodes)
+        return {_as_bytes(k).decode(): _as_bytes(v) for k, v in fields.items()}
 
     async def close(self) -> None:
         """Close the connection pool; the data stays in Redis."""

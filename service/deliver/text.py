@@ -1,0 +1,114 @@
+"""What a chat message says about a notification, and how feed text is made harmless.
+
+Chat formats interpret markup: a callsign such as ``*@everyone*`` or ``<!channel>``
+must reach people as literal text, never as formatting or a mention. Everything that
+came from a feed (callsign, registration, type, place names) goes through the escape
+function of the target format; text we write ourselves (labels, numbers, links built
+from a validated address) does not need to.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+# Control characters (except none: feeds have no business sending newlines or tabs in a
+# callsign) would break the one-line layout or hide text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+
+TRACKERS = (
+    ("ADS-B Exchange", "https://globe.adsbexchange.com/?icao={hex}"),
+    ("adsb.lol", "https://globe.adsb.lol/?icao={hex}"),
+)
+
+KIND_TITLE = {"opened": "FIRING", "update": "UPDATE", "resolved": "RESOLVED"}
+
+
+def clean(text: str) -> str:
+    """Feed text on one line, without control or invisible formatting characters."""
+    return _CONTROL.sub("", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn: &, < and > are the only characters Slack asks to be escaped; with
+    them escaped no ``<!everyone>``, ``<@U123>`` or ``<url|label>`` can be formed."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_plain(text: str) -> str:
+    """Slack plain_text (the header): no markup is parsed there, but whether entities
+    are decoded is not documented, so angle brackets become look-alike quotes instead
+    of entities: no mention syntax survives and nothing shows as ``&lt;``."""
+    return clean(text).replace("<", "‹").replace(">", "›")
+
+
+_DISCORD_MARKUP = re.compile(r"([\\*_~`|>#\-\[\]()<:])")
+
+
+def discord_escape(text: str) -> str:
+    """Discord markdown: backslash every markup character, and break ``@everyone``,
+    ``@here`` and ``@role`` with a zero-width space (messages also carry
+    ``allowed_mentions: {"parse": []}``, so even a missed one pings nobody)."""
+    escaped = _DISCORD_MARKUP.sub(r"\\\1", clean(text))
+    return escaped.replace("@", "@\u200b")
+
+
+def tracker_links(hex_: str) -> list[tuple[str, str]]:
+    """(label, url) of public trackers showing the aircraft."""
+    safe = quote(hex_.lower(), safe="")
+    return [(label, url.format(hex=safe)) for label, url in TRACKERS]
+
+
+def title(payload: dict[str, Any]) -> str:
+    """``FIRING foreign-airspace #0 · TROY701`` (the label is feed text: escape it)."""
+    aircraft = payload["aircraft"]
+    label = aircraft.get("callsign") or aircraft.get("registration") or aircraft["hex"].upper()
+    kind = KIND_TITLE.get(payload["kind"], payload["kind"].upper())
+    return f"{kind} {payload['rule']['id']} #{payload['sequence']} · {label}"
+
+
+def facts(payload: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(name, value, value_is_feed_text) pairs: the key facts, most useful first."""
+    aircraft, position = payload["aircraft"], payload["position"]
+    found: list[tuple[str, str, bool]] = []
+    who = " / ".join(str(x) for x in (aircraft.get("callsign"), aircraft.get("registration")) if x)
+    if who:
+        found.append(("Aircraft", who, True))
+    if aircraft.get("type"):
+        found.append(("Type", str(aircraft["type"]), True))
+    state = aircraft.get("state") or "unknown state"
+    found.append(("Operator", f"{state} {aircraft['category']}", False))
+    found.append(("Address", aircraft["hex"].upper(), True))
+    area = payload.get("area")
+    if area:
+        found.append(("Country", f"{area.get('name') or area['country']}", False))
+        if area.get("depth_km") is not None:
+            depth = f"{area['depth_km']:.0f} km"
+            if area.get("max_depth_km") is not None:
+                depth += f" (max {area['max_depth_km']:.0f} km)"
+            found.append(("Depth", depth, False))
+    loiter = payload.get("loiter")
+    if loiter:
+        place = loiter.get("place")
+        if place:
+            found.append(("Near", f"{place['name']}, {place['country']}", True))
+        found.append(("Orbit", f"{loiter['turns']:.1f} turns, radius {loiter['radius_km']:.0f} km",
+                      False))  # fmt: skip
+        found.append(("Duration", f"{loiter['duration_s'] // 60:.0f} min", False))
+    squawk = payload.get("squawk")
+    if squawk:
+        found.append(("Squawk", f"{squawk['code']} ({squawk['meaning']})", False))
+    where = f"{position['lat']:.3f}, {position['lon']:.3f}"
+    if position.get("alt_ft") is not None:
+        where += f" · {position['alt_ft']:,} ft"
+    if position.get("gs_kt") is not None:
+        where += f" · {position['gs_kt']:.0f} kt"
+    found.append(("Position", where, False))
+    found.append(("Time", payload["at"].replace("T", " ").replace("Z", " UTC"), False))
+    return found

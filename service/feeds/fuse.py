@@ -1,0 +1,75 @@
+"""Fuse the snapshots of every source into one stream for the pipeline.
+
+Per address the newest position wins: a position no newer than the one already
+passed on for that address (the same report relayed by another aggregator, or an
+older one arriving late) is dropped and counted once, as a duplicate or superseded.
+Every position keeps its `source`. The fused snapshots carry a strictly increasing
+`now`, because the pipeline ignores a snapshot not newer than its clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.models import Position, Snapshot
+
+__all__ = ["FuseStats", "Fuser"]
+
+# Positions of addresses not heard for this long are forgotten (bounded memory); a
+# report older than that arriving later is still dropped as stale by the pipeline.
+FORGET_AFTER_S = 900.0
+_STEP_S = 0.001
+
+
+@dataclass(slots=True)
+class FuseStats:
+    """What fusion dropped, by why."""
+
+    passed: int = 0
+    duplicate: int = 0  # same address and same fix time as a position already passed on
+    superseded: int = 0  # older than a position already passed on
+    by_source: dict[str, int] = field(default_factory=dict)
+
+
+class Fuser:
+    """Keeps the newest fix time per address and filters snapshots against it."""
+
+    def __init__(self) -> None:
+        self.newest: dict[str, float] = {}
+        self.now: float | None = None
+        self.stats = FuseStats()
+        self._pruned_at = 0.0
+
+    def fuse(self, snapshot: Snapshot) -> Snapshot | None:
+        """The part of `snapshot` that is new, or None when nothing is new."""
+        kept: list[Position] = []
+        newest = self.newest
+        for position in snapshot.positions:
+            seen = newest.get(position.hex)
+            if seen is not None and position.time <= seen:
+                if position.time == seen:
+                    self.stats.duplicate += 1
+                else:
+                    self.stats.superseded += 1
+                continue
+            newest[position.hex] = position.time
+            kept.append(position)
+        self.stats.passed += len(kept)
+        for position in kept:
+            self.stats.by_source[position.source] = self.stats.by_source.get(position.source, 0) + 1
+        if not kept and not snapshot.rejected:
+            return None
+        now = snapshot.now
+        if self.now is not None and now <= self.now:
+            # A source a little behind another: its new positions still count.
+            now = self.now + _STEP_S
+        self.now = now
+        self._prune(now)
+        return Snapshot(now=now, positions=kept, rejected=dict(snapshot.rejected))
+
+    def _prune(self, now: float) -> None:
+        if now - self._pruned_at < FORGET_AFTER_S / 4:
+            return
+        self._pruned_at = now
+        cutoff = now - FORGET_AFTER_S
+        self.newest = {hex_: t for hex_, t in self.newest.items() if t >= cutoff}

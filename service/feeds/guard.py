@@ -1,0 +1,179 @@
+"""Per-source protection: exponential backoff with jitter, a circuit breaker, a daily
+budget and an injectable clock (tests drive time by hand instead of sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["Backoff", "CircuitBreaker", "Clock", "DailyBudget", "HostSpacing", "RealClock"]
+
+_DAY_S = 86400.0
+
+
+class Clock(Protocol):
+    """Wall time (for budgets and timestamps), monotonic time and sleeping."""
+
+    def time(self) -> float: ...
+
+    def monotonic(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class RealClock:
+    """The system clock."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@dataclass(slots=True)
+class Backoff:
+    """Exponential backoff with jitter, starting at `base_s` and capped at `max_s`.
+
+    The wait after the n-th consecutive failure is drawn uniformly from the upper half
+    of min(max_s, base_s * 2**n) ("equal jitter"): spread out so that many sources do
+    not retry in step, but never shorter than half the nominal step.
+    """
+
+    base_s: float
+    max_s: float
+    rng: random.Random = field(default_factory=random.Random)
+    failures: int = 0
+
+    def next_wait(self) -> float:
+        """Record one more failure and return how long to wait before retrying."""
+        self.failures += 1
+        step = min(self.max_s, self.base_s * 2.0 ** min(self.failures, 32))
+        return self.rng.uniform(step / 2, step)
+
+    def reset(self) -> None:
+        """A success: the next failure starts from the base again."""
+        self.failures = 0
+
+
+@dataclass(slots=True)
+class CircuitBreaker:
+    """Opens after `threshold` consecutive failures; while open, one probe every
+    `probe_after_s`. A successful probe closes it, a failed one keeps it open."""
+
+    threshold: int
+    probe_after_s: float
+    failures: int = 0
+    opened_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None
+
+    def wait_before_request(self, now: float) -> float:
+        """Seconds until a request may be sent (0 when closed or a probe is due)."""
+        if self.opened_at is None:
+            return 0.0
+        return max(0.0, self.opened_at + self.probe_after_s - now)
+
+    def record_success(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+
+    def record_failure(self, now: float) -> bool:
+        """Count a failure; True when this failure opened (or re-armed) the breaker."""
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened_at = now
+            return True
+        return False
+
+
+@dataclass(slots=True)
+class DailyBudget:
+    """Requests or credits allowed per UTC day; `limit` None means unlimited.
+
+    Kept in memory: after a restart the day starts again from the full budget, so a
+    provider's own counter (OpenSky's X-Rate-Limit-Remaining) is trusted when lower.
+    """
+
+    limit: int | None
+    spent: float = 0.0
+    day: int = -1
+    reported_remaining: float | None = None
+
+    def _roll(self, now: float) -> None:
+        day = int(now // _DAY_S)
+        if day != self.day:
+            self.day, self.spent, self.reported_remaining = day, 0.0, None
+
+    def remaining(self, now: float) -> float | None:
+        """What is left today (None when unlimited)."""
+        self._roll(now)
+        if self.limit is None:
+            return self.reported_remaining
+        left = self.limit - self.spent
+        if self.reported_remaining is not None:
+            left = min(left, self.reported_remaining)
+        return max(0.0, left)
+
+    def try_spend(self, cost: float, now: float) -> bool:
+        """Spend `cost` if today's budget allows it."""
+        left = self.remaining(now)
+        if left is not None and cost > left:
+            return False
+        self.spent += cost
+        if self.reported_remaining is not None:
+            self.reported_remaining -= cost
+        return True
+
+    def report(self, remaining: float, now: float) -> None:
+        """The provider told us what it has left for us (trusted when lower)."""
+        self._roll(now)
+        self.reported_remaining = remaining
+
+    def pace_s(self, cost: float, now: float) -> float:
+        """The wait before spending `cost` again so that what is left lasts the day.
+
+        0 when unlimited; a tight budget stretches the cadence instead of running
+        dry in the afternoon and leaving the source dark until midnight.
+        """
+        left = self.remaining(now)
+        if left is None or cost <= 0:
+            return 0.0
+        if left < cost:
+            return self.seconds_to_reset(now)
+        return self.seconds_to_reset(now) * cost / left
+
+    @staticmethod
+    def seconds_to_reset(now: float) -> float:
+        """Seconds until the next UTC midnight, when budgets refill."""
+        return _DAY_S - (now % _DAY_S)
+
+
+class HostSpacing:
+    """At most one request per `gap_s` to each public host, across all sources.
+
+    Providers state their limit per client (adsb.fi, airplanes.live: 1 request/s), so
+    two feed entries on one provider share it. Local hosts (your receiver, a test
+    server) are not spaced.
+    """
+
+    def __init__(self, clock: Clock | None = None, gap_s: float = 1.0) -> None:
+        self.clock = clock or RealClock()
+        self.gap_s = gap_s
+        self._next: dict[str, float] = {}
+
+    async def wait_turn(self, host: str) -> None:
+        """Sleep until this host may get the next request, and book that slot."""
+        now = self.clock.monotonic()
+        at = max(now, self._next.get(host, now))
+        self._next[host] = at + self.gap_s
+        if at > now:
+            await self.clock.sleep(at - now)

@@ -1,0 +1,109 @@
+"""Build the running sources of a configuration and run them all at once."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiohttp
+
+from service.config_feeds import AdsbxFeed, FeedSettings, OpenSkyFeed, ReadsbFeed, SbsFeed
+from service.feeds.adsbx import AdsbxAdapter, ReadsbAdapter
+from service.feeds.fuse import Fuser
+from service.feeds.guard import Clock, HostSpacing
+from service.feeds.opensky import OpenSkyAdapter
+from service.feeds.poller import Emit, HttpAdapter, Poller
+from service.feeds.sbs_client import SbsSource
+from service.feeds.status import FeedHooks, SourceStatus
+from service.metrics import Metrics
+from service.models import Snapshot
+
+__all__ = ["Runnable", "Source", "build_source", "build_sources", "fused_emit", "new_status"]
+
+
+class Runnable(Protocol):
+    """A source's loop: polls or streams until cancelled, emitting snapshots."""
+
+    async def run(self, emit: Emit) -> None: ...
+
+
+@dataclass(slots=True)
+class Source:
+    """One configured source: its settings, live status and loop."""
+
+    feed: FeedSettings
+    status: SourceStatus
+    runner: Runnable
+
+
+def build_source(
+    feed: FeedSettings,
+    session: aiohttp.ClientSession,
+    metrics: Metrics | None,
+    *,
+    watch: Iterable[str] = (),
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    status: SourceStatus | None = None,
+    spacing: HostSpacing | None = None,
+) -> Source:
+    """The source for one feed entry (`watch`: identify.watch addresses)."""
+    status = status or new_status(feed)
+    hooks = FeedHooks(status, metrics)
+    if isinstance(feed, SbsFeed):
+        return Source(feed, status, SbsSource(feed, hooks, clock=clock, rng=rng))
+    adapter: HttpAdapter
+    budget = feed.daily_budget
+    if isinstance(feed, AdsbxFeed):
+        adapter = AdsbxAdapter(feed, watch)
+    elif isinstance(feed, ReadsbFeed):
+        adapter = ReadsbAdapter(feed)
+    else:
+        assert isinstance(feed, OpenSkyFeed)
+        adapter = OpenSkyAdapter(feed, clock)
+        budget = feed.credits_per_day()
+    poller = Poller(
+        feed, adapter, session, hooks, budget=budget, clock=clock, rng=rng, spacing=spacing
+    )
+    return Source(feed, status, poller)
+
+
+def new_status(feed: FeedSettings) -> SourceStatus:
+    """A fresh status for one feed (what /readyz reads)."""
+    return SourceStatus(name=feed.name, kind=feed.kind, interval_s=feed.interval_s)
+
+
+def build_sources(
+    feeds: Iterable[FeedSettings],
+    session: aiohttp.ClientSession,
+    metrics: Metrics | None,
+    *,
+    watch: Iterable[str] = (),
+    statuses: dict[str, SourceStatus] | None = None,
+) -> list[Source]:
+    """Every enabled source; `statuses` (by feed name) are used when given. Sources
+    share one HostSpacing: two entries on one provider keep to its 1 request/s."""
+    watch, statuses, spacing = list(watch), statuses or {}, HostSpacing()
+    return [
+        build_source(f, session, metrics, watch=watch, status=statuses.get(f.name), spacing=spacing)
+        for f in feeds
+        if f.enabled
+    ]
+
+
+def fused_emit(fuser: Fuser, queue: asyncio.Queue[Snapshot]) -> Emit:
+    """An emit for every source: fuse, then queue what is new for the pipeline.
+
+    Fusion runs synchronously on the event loop, so the snapshots of concurrent
+    sources are filtered one at a time against the same newest-per-address table.
+    """
+
+    async def emit(snapshot: Snapshot) -> None:
+        fused = fuser.fuse(snapshot)
+        if fused is not None:
+            await queue.put(fused)
+
+    return emit

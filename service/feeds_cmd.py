@@ -1,0 +1,80 @@
+"""`borderwatch feeds decode`: what the service makes of a saved feed response.
+
+Prints one JSON line per normalised position on stdout and a summary of rejects on
+stderr, for ADSBx v2 responses, readsb aircraft.json, OpenSky /states/all and SBS
+captures. A response the service would refuse as a whole prints the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal, TextIO
+
+from service.feeds.opensky import decode_states
+from service.feeds.readsb import FeedDecodeError, decode_snapshot
+from service.feeds.sbs import SbsAssembler
+from service.models import Position, Snapshot
+
+__all__ = ["FORMATS", "decode_file", "position_json"]
+
+Format = Literal["adsbx", "readsb", "opensky", "sbs"]
+FORMATS: tuple[Format, ...] = ("adsbx", "readsb", "opensky", "sbs")
+# The same bound the pollers use by default; a saved response is no more trusted.
+MAX_BYTES = 32 * 1024 * 1024
+
+
+def position_json(position: Position) -> dict[str, object]:
+    """The documented fields of one position."""
+    return {
+        "hex": position.hex,
+        "time": position.time,
+        "lat": position.lat,
+        "lon": position.lon,
+        "alt_ft": position.alt_ft,
+        "gs_kt": position.gs_kt,
+        "track_deg": position.track_deg,
+        "callsign": position.callsign,
+        "source": position.source,
+    }
+
+
+def _decode(data: bytes, fmt: Format, source: str) -> Snapshot:
+    if fmt == "opensky":
+        return decode_states(data, source=source)
+    if fmt == "sbs":
+        assembler = SbsAssembler(source)
+        positions: list[Position] = []
+        for line in data.decode("ascii", "replace").splitlines():
+            assembler.feed(line)
+            # Every new fix is a position, as the live stream would hand it on.
+            positions.extend(assembler.drain().positions)
+        snapshot = assembler.drain()
+        snapshot.positions = positions
+        return snapshot
+    return decode_snapshot(data, source=source, now_unit="auto" if fmt == "adsbx" else "s")
+
+
+def decode_file(path: Path, fmt: Format, out: TextIO, err: TextIO) -> int:
+    """Decode `path`; print positions to `out`, the summary to `err`; the exit code."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        print(f"feeds decode: rejected: too_large (over {MAX_BYTES} bytes)", file=err)
+        return 1
+    source = f"file:{fmt}"
+    try:
+        snapshot = _decode(data, fmt, source)
+    except FeedDecodeError as exc:
+        print(f"feeds decode: rejected: {exc.reason}", file=err)
+        return 1
+    for position in snapshot.positions:
+        out.write(json.dumps(position_json(position)) + "\n")
+    rejected = ", ".join(f"{k} {v}" for k, v in sorted(snapshot.rejected.items())) or "none"
+    aircraft = len({p.hex for p in snapshot.positions})
+    print(
+        f"feeds decode: {len(snapshot.positions)} positions of {aircraft} aircraft, "
+        f"rejected: {rejected}",
+        file=err,
+    )
+    return 0

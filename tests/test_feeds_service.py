@@ -1,0 +1,168 @@
+"""`borderwatch run` against local feed servers yields the alerts a replay of the same
+data yields; a dead source beside it changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from service.config import Settings
+from service.replay_cmd import replay
+from service.service import run_service
+
+LINES = 660  # the first 110 minutes of TROY701: the crossing and depth milestones
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def key(body: dict[str, Any]) -> tuple[str, str, int, str]:
+    return body["id"], body["rule"]["id"], body["sequence"], body["summary"]
+
+
+async def test_run_against_local_servers_alerts_like_a_replay(
+    troy701_path: Path, boundaries_path: Path, tmp_path: Path
+) -> None:
+    with gzip.open(troy701_path, "rb") as handle:
+        lines = handle.readlines()[:LINES]
+    recording = tmp_path / "entry.jsonl"
+    recording.write_bytes(b"".join(lines))
+    base_settings: dict[str, Any] = {
+        "boundaries": {"path": str(boundaries_path)},
+        "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
+    }
+    out = io.StringIO()
+    await replay(Settings.model_validate(base_settings), str(recording), deliver=False, out=out)
+    expected = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(expected) >= 3  # entry and depth milestones
+
+    served = 0
+    received: list[dict[str, Any]] = []
+    all_received, all_served = asyncio.Event(), asyncio.Event()
+
+    async def aircraft_json(_: web.Request) -> web.Response:
+        # A receiver's aircraft.json, one snapshot per request, then the last one again.
+        nonlocal served
+        body = lines[min(served, len(lines) - 1)]
+        served += 1
+        if served > len(lines) + 2:  # the last snapshot again, twice: all were processed
+            all_served.set()
+        return web.Response(body=body, content_type="application/json")
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(json.loads(await request.read()))
+        if len(received) >= len(expected):
+            all_received.set()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_get("/data/aircraft.json", aircraft_json)
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    settings = Settings.model_validate(
+        {
+            **base_settings,
+            "feeds": [
+                {
+                    "name": "receiver",
+                    "kind": "readsb",
+                    "url": f"{base}/data/aircraft.json",
+                    "interval_s": 0.001,
+                    "request_gap_s": 0,
+                },
+                {
+                    "name": "dead",
+                    "kind": "adsbx",
+                    "url": f"http://127.0.0.1:{free_port()}/v2/mil",
+                    "interval_s": 0.01,
+                    "request_gap_s": 0,
+                },
+            ],
+            "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+            "http": {"host": "127.0.0.1", "port": free_port()},
+        }
+    )
+    stop = asyncio.Event()
+    service = asyncio.create_task(run_service(settings, stop))
+
+    try:
+        await asyncio.wait_for(all_served.wait(), timeout=120)
+        await asyncio.wait_for(all_received.wait(), timeout=60)
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(service, timeout=60) == 0
+        await runner.cleanup()
+    assert sorted(map(key, received)) == sorted(map(key, expected))
+
+
+async def test_no_network_is_not_ready_and_recovers_by_itself(boundaries_path: Path) -> None:
+    feed_port, http_port = free_port(), free_port()
+    requests = 0
+    second_request = asyncio.Event()
+
+    async def mil(_: web.Request) -> web.Response:
+        nonlocal requests
+        requests += 1
+        if requests >= 2:  # the first success is recorded before the next request
+            second_request.set()
+        body = {"ac": [], "msg": "No error", "now": (1_755_081_600 + requests) * 1000}
+        return web.json_response(body)
+
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path)},
+            "feeds": [
+                {
+                    "name": "net",
+                    "kind": "adsbx",
+                    "url": f"http://127.0.0.1:{feed_port}/v2/mil",
+                    "interval_s": 1,
+                    "max_backoff_s": 0.2,
+                    "breaker_failures": 2,
+                    "breaker_probe_s": 0.2,
+                },
+            ],
+            "http": {"host": "127.0.0.1", "port": http_port},
+        }
+    )
+    stop, started = asyncio.Event(), asyncio.Event()
+    service = asyncio.create_task(run_service(settings, stop, started))
+    runner: web.AppRunner | None = None
+    try:
+        await asyncio.wait_for(started.wait(), timeout=30)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{http_port}/readyz") as response:
+                assert response.status == 503
+            # The network comes back: the source finds it on its own.
+            app = web.Application()
+            app.router.add_get("/v2/mil", mil)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", feed_port).start()
+            await asyncio.wait_for(second_request.wait(), timeout=30)
+            async with session.get(f"http://127.0.0.1:{http_port}/readyz") as response:
+                assert response.status == 200, await response.text()
+            async with session.get(f"http://127.0.0.1:{http_port}/metrics") as response:
+                metrics = await response.text()
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(service, timeout=30) == 0
+        if runner is not None:
+            await runner.cleanup()
+    assert 'borderwatch_feed_requests_total{outcome="connection",source="net"}' in metrics
+    assert 'borderwatch_feed_circuit_open{source="net"} 0.0' in metrics
+    assert 'borderwatch_feed_backoff_seconds{source="net"} 0.0' in metrics

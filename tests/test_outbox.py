@@ -1,0 +1,364 @@
+"""The delivery worker over both stores, against local aiohttp receivers: outages,
+Retry-After, refusals and dead letters, per-episode order, the concurrency limit,
+silences and acknowledgements. Time is a fake clock; nothing sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import msgspec
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from service.config_receivers import WebhookReceiver
+from service.deliver import outbox as outbox_module
+from service.deliver.outbox import OutboxWorker
+from service.deliver.signing import verify
+from service.metrics import Metrics
+from service.store import MemoryStore, RedisStore, Store, StoreError
+from service.store.records import OutboxItem, Silence
+
+SECRET = "whsec-outbox"
+T0 = 1_900_000_000.0
+
+
+@dataclass
+class Clock:
+    now: float = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Hook:
+    """A receiver: `script` decides each answer from the request number (0-based)."""
+
+    script: Callable[[int], Awaitable[web.Response]]
+    port: int = 0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)  # ids answered 2xx, in order
+    in_flight: int = 0
+    most_in_flight: int = 0
+    got: asyncio.Event = field(default_factory=asyncio.Event)  # set on each 2xx
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        headers = request.headers
+        assert verify(
+            SECRET.encode(),
+            headers.get("X-Borderwatch-Timestamp"),
+            headers.get("X-Borderwatch-Signature"),
+            body,
+            now=float(headers["X-Borderwatch-Timestamp"]),
+        )
+        number = len(self.requests)
+        self.requests.append(json.loads(body))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            response = await self.script(number)
+        finally:
+            self.in_flight -= 1
+        if 200 <= response.status < 300:
+            self.accepted.append(headers["X-Borderwatch-Id"])
+            self.got.set()
+        return response
+
+
+async def ok(_: int) -> web.Response:
+    return web.Response(status=204)
+
+
+@pytest.fixture
+def backend_url(request: pytest.FixtureRequest) -> str | None:
+    """The flushed test Redis for Redis runs (sync: an async fixture cannot pull
+    another async fixture lazily)."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("store") == "redis":
+        return str(request.getfixturevalue("redis_url"))
+    return None
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest, backend_url: str | None) -> AsyncIterator[Store]:
+    if backend_url is None:
+        opened: Store = MemoryStore()
+    else:
+        opened = RedisStore(backend_url, prefix="bwoutbox")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Hook], Awaitable[str]]]:
+    servers: list[TestServer] = []
+
+    async def start(hook: Hook) -> str:
+        app = web.Application()
+        app.router.add_post("/hook", hook.handle)
+        server = TestServer(app, host="127.0.0.1", port=0)
+        await server.start_server()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.port}/hook"
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+def receiver(url: str, **settings: Any) -> WebhookReceiver:
+    return WebhookReceiver(name="hook", url=url, secret=SECRET, **settings)  # type: ignore[arg-type]
+
+
+def item(episode: str, sequence: int, kind: str = "update", **changes: Any) -> OutboxItem:
+    id_ = f"{episode}-{sequence}"
+    payload = {"id": id_, "fingerprint": episode, "sequence": sequence, "kind": kind}
+    base = OutboxItem(
+        receiver="hook",
+        id=id_,
+        fingerprint=episode,
+        sequence=sequence,
+        kind=kind,
+        rule="loiter",
+        hex="ae2fd0",
+        country="MX",
+        payload=msgspec.Raw(json.dumps(payload).encode()),
+        at=T0 + 60 * sequence,
+        enqueued_at=T0,
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+async def enqueue(store: Store, *items: OutboxItem) -> None:
+    for entry in items:
+        assert await store.claim_notification(entry.id, ttl_s=60, outbox=[entry])
+
+
+async def settle(worker: OutboxWorker) -> None:
+    """One pass, then wait for every send it started."""
+    await worker.step()
+    while worker.tasks:
+        await asyncio.gather(*list(worker.tasks))
+
+
+def by_episode(ids: list[str]) -> dict[str, list[int]]:
+    order: dict[str, list[int]] = {}
+    for id_ in ids:
+        episode, _, sequence = id_.rpartition("-")
+        order.setdefault(episode, []).append(int(sequence))
+    return order
+
+
+async def test_receiver_down_then_up_gets_everything_in_order_once(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    async def down_for_a_while(number: int) -> web.Response:
+        return web.Response(status=503 if number < 12 else 200)
+
+    hook = Hook(down_for_a_while)
+    url = await serve(hook)
+    episodes = ["ep1", "ep2", "ep3"]
+    await enqueue(store, *(item(e, s) for s in range(4) for e in episodes))
+    clock = Clock()
+    metrics = Metrics()
+    worker = OutboxWorker(
+        store, session, [receiver(url, concurrency=2)], metrics, sent_ttl_s=60, clock=clock
+    )
+    for _ in range(40):
+        await settle(worker)
+        clock.now += 120  # past any backoff
+        if not await store.outbox_pending():
+            break
+    assert await store.outbox_pending() == []
+    assert sorted(hook.accepted) == sorted(f"{e}-{s}" for e in episodes for s in range(4))
+    assert len(hook.accepted) == len(set(hook.accepted))  # no id accepted twice
+    assert all(seq == [0, 1, 2, 3] for seq in by_episode(hook.accepted).values())
+    assert hook.most_in_flight <= 2
+    assert metrics.deliveries.labels("hook", "delivered")._value.get() == 12
+    assert metrics.delivery_attempts.labels("hook", "503")._value.get() == 12
+
+
+async def test_429_retry_after_is_honoured(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    async def busy_once(number: int) -> web.Response:
+        if number == 0:
+            return web.Response(status=429, headers={"Retry-After": "30"})
+        return web.Response(status=200)
+
+    hook = Hook(busy_once)
+    url = await serve(hook)
+    await enqueue(store, item("ep", 0, "opened"))
+    clock = Clock()
+    worker = OutboxWorker(store, session, [receiver(url)], Metrics(), sent_ttl_s=60, clock=clock)
+    await settle(worker)
+    (pending,) = await store.outbox_pending()
+    assert (pending.attempts, pending.next_at, pending.last_error) == (1, T0 + 30, "429")
+    clock.now += 29
+    await settle(worker)
+    assert len(hook.requests) == 1  # not before the receiver asked
+    clock.now += 1
+    await settle(worker)
+    assert hook.accepted == ["ep-0"]
+    assert await store.was_sent("hook", "ep-0")
+
+
+async def test_refusal_and_age_make_dead_letters_that_can_be_resent(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    answers = {0: 400}
+
+    async def script(number: int) -> web.Response:
+        return web.Response(status=answers.get(number, 200))
+
+    hook = Hook(script)
+    url = await serve(hook)
+    clock = Clock()
+    metrics = Metrics()
+    dead_after = 3600.0
+    await enqueue(
+        store, item("refused", 0, "opened"), item("old", 0, "opened", enqueued_at=T0 - dead_after)
+    )
+    worker = OutboxWorker(
+        store,
+        session,
+        [receiver(url, dead_letter_after_s=dead_after)],
+        metrics,
+        sent_ttl_s=60,
+        clock=clock,
+    )
+    await settle(worker)
+    reasons = {d.id: d.dead_reason for d in await store.dead_letters()}
+    assert reasons == {"refused-0": "rejected with HTTP 400", "old-0": "undelivered after 3600 s"}
+    assert len(hook.requests) == 1  # the old one was never tried
+    await settle(worker)
+    assert metrics.dead_letters.labels("hook")._value.get() == 2
+    assert await store.resend_dead_letters(None, now=clock.now) == 2
+    await settle(worker)
+    assert sorted(hook.accepted) == ["old-0", "refused-0"]
+    assert await store.dead_letters() == []
+
+
+async def test_silences_and_acknowledgements_are_honoured(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    hook = Hook(ok)
+    url = await serve(hook)
+    clock = Clock()
+    metrics = Metrics()
+    await store.add_silence(Silence(id="s1", hex="ae2fd0", country="MX", rule="loiter",
+                                    until=T0 + 100, created_at=T0))  # fmt: skip
+    await store.add_silence(Silence(id="s2", rule="squawk", until=T0 - 1, created_at=T0))
+    await store.acknowledge("acked", b'{"by":"test"}', ttl_s=60)
+    await enqueue(
+        store,
+        item("silenced", 0, "opened"),
+        item("expired-silence", 0, "opened", rule="squawk"),
+        item("acked", 1, "update", rule="squawk"),
+        item("acked", 2, "resolved", rule="squawk"),
+    )
+    worker = OutboxWorker(store, session, [receiver(url)], metrics, sent_ttl_s=60, clock=clock)
+    for _ in range(3):
+        await settle(worker)
+    assert hook.accepted == ["expired-silence-0", "acked-2"]  # resolution still goes out
+    assert metrics.silenced.labels("loiter")._value.get() == 1
+    assert metrics.deliveries.labels("hook", "acknowledged")._value.get() == 1
+    assert not await store.was_sent("hook", "silenced-0")  # the log records sends only
+    assert await store.outbox_pending() == []
+
+
+async def test_repeat_interval_throttles_updates_but_not_resolutions(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    hook = Hook(ok)
+    url = await serve(hook)
+    clock = Clock()
+    # Updates every 60 s of feed time; the receiver wants at most one per 150 s.
+    await enqueue(store, *(item("ep", s, "update") for s in range(6)), item("ep", 6, "resolved"))
+    worker = OutboxWorker(
+        store,
+        session,
+        [receiver(url, repeat_interval_s=150)],
+        Metrics(),
+        sent_ttl_s=60,
+        clock=clock,
+    )
+    for _ in range(8):
+        await settle(worker)
+    assert hook.accepted == ["ep-0", "ep-3", "ep-6"]
+
+
+class FlakyStore(MemoryStore):
+    """A store that fails its first `failures` reads, as Redis does while restarting."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def outbox_pending(self, limit: int = 1000) -> list[OutboxItem]:
+        if self.failures:
+            self.failures -= 1
+            raise StoreError("redis at redis://x: outbox_pending failed: ConnectionError")
+        return await super().outbox_pending(limit)
+
+
+async def test_worker_rides_out_a_store_outage(
+    serve: Callable[[Hook], Awaitable[str]],
+    session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outbox_module, "STORE_RETRY_S", 0.01)
+    hook = Hook(ok)
+    url = await serve(hook)
+    store = FlakyStore(failures=3)
+    await enqueue(store, item("ep", 0, "opened", enqueued_at=time.time()))
+    worker = OutboxWorker(store, session, [receiver(url)], Metrics(), sent_ttl_s=60)
+    running = asyncio.create_task(worker.run())
+    try:
+        await asyncio.wait_for(hook.got.wait(), timeout=10)
+    finally:
+        running.cancel()
+    assert hook.accepted == ["ep-0"] and store.failures == 0
+
+
+async def test_concurrency_limit_per_receiver(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    two_in, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(_: int) -> web.Response:
+        if hook.in_flight >= 2:
+            two_in.set()
+        await release.wait()
+        return web.Response(status=200)
+
+    hook = Hook(hold)
+    url = await serve(hook)
+    await enqueue(store, *(item(f"ep{e}", 0, "opened") for e in range(5)))
+    worker = OutboxWorker(
+        store, session, [receiver(url, concurrency=2)], Metrics(), sent_ttl_s=60, clock=Clock()
+    )
+    await worker.step()
+    await asyncio.wait_for(two_in.wait(), timeout=10)
+    for _ in range(50):  # let every started send run as far as it can
+        await asyncio.sleep(0)
+    assert (hook.in_flight, len(hook.requests), len(worker.tasks)) == (2, 2, 5)
+    release.set()
+    while worker.tasks:
+        await asyncio.gather(*list(worker.tasks))
+    assert sorted(hook.accepted) == [f"ep{e}-0" for e in range(5)]
+    assert hook.most_in_flight == 2
