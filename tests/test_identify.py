@@ -342,6 +342,17 @@ def test_identify_many_equals_identify(ident_factory: type[Identifier]) -> None:
     assert ident.identify_many(hexes, callsigns, registrations, flags) == expected
 
 
+def test_identify_many_memo_follows_changed_rows(ident: Identifier) -> None:
+    """Verdicts are memoised per row; a row whose callsign or flag changes is judged again."""
+    first = ident.identify_many(["3c4b26", "a12345"], ["DLH4AB", None], [None, None], [0, 0])
+    assert [v.category for v in first] == [Category.CIVIL, Category.CIVIL]
+    again = ident.identify_many(["3c4b26", "a12345"], ["GAF881", None], [None, None], [0, 1])
+    assert [v.category for v in again] == [Category.MILITARY, Category.MILITARY]
+    assert again == [ident.identify("3c4b26", "GAF881"), ident.identify("a12345", None, None, 1)]
+    ident.forget_rows()
+    assert ident.identify_many(["3c4b26"], ["GAF881"], [None], [0]) == again[:1]
+
+
 def test_batch_exercises_every_category(ident: Identifier) -> None:
     assert {ident.identify(*row).category for row in BATCH} == set(Category)
 

@@ -221,6 +221,10 @@ class Identifier:
                 verdicts[i] = memo[keys[i]] = verdict
         return cast(list[Verdict], verdicts)
 
+    def forget_rows(self) -> None:
+        """Empty the per-row memo of `identify_many` (its verdicts are recomputed)."""
+        self._row_verdicts.clear()
+
     def _identify_batch(
         self,
         hexes: Sequence[str],
