@@ -19,6 +19,7 @@ from service.config_feeds import FeedSettings as FeedSettings  # re-exported
 from service.config_fields import Model as _Model
 from service.config_fields import alpha2 as _alpha2
 from service.config_fields import hex_address as _hex
+from service.config_fields import require_unique as _require_unique
 from service.config_http import HttpSettings as HttpSettings  # re-exported
 from service.config_identify import AreaSettings, IdentifySettings
 from service.config_receivers import Receiver, default_type
@@ -271,35 +272,25 @@ class Settings(_Model):
     @field_validator("receivers")
     @classmethod
     def _unique_receiver_names(cls, receivers: list[Receiver]) -> list[Receiver]:
-        names = [receiver.name for receiver in receivers]
-        dupes = sorted({name for name in names if names.count(name) > 1})
-        if dupes:
-            raise ValueError(f"receiver names must be unique; repeated: {', '.join(dupes)}")
+        _require_unique([receiver.name for receiver in receivers], "receiver names")
         return receivers
 
     @field_validator("rules")
     @classmethod
     def _unique_rule_ids(cls, rules: list[Rule]) -> list[Rule]:
-        ids = [rule.id for rule in rules]
-        dupes = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
-        if dupes:
-            raise ValueError(f"rule ids must be unique; repeated: {', '.join(dupes)}")
+        _require_unique([rule.id for rule in rules], "rule ids")
         return rules
 
     @field_validator("feeds")
     @classmethod
     def _unique_feed_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
-        names = [feed.name for feed in feeds]
-        dupes = sorted({name for name in names if names.count(name) > 1})
-        if dupes:
-            raise ValueError(f"feed names must be unique; repeated: {', '.join(dupes)}")
+        _require_unique([feed.name for feed in feeds], "feed names")
         return feeds
 
     @model_validator(mode="after")
     def _known_areas(self) -> Settings:
         names = [area.name for area in self.areas]
-        if len(set(names)) != len(names):
-            raise ValueError(f"areas: names must be unique, got {', '.join(names)}")
+        _require_unique(names, "areas: names")
         for i, rule in enumerate(self.rules):
             unknown = [name for name in getattr(rule, "areas", []) if name not in names]
             if unknown:

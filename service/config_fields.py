@@ -16,6 +16,13 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def require_unique(names: list[str], what: str) -> None:
+    """Raise when a name repeats, naming every repeated one (e.g. what="feed names")."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
+
+
 def alpha2(code: str) -> str:
     """An ISO 3166-1 alpha-2 code, upper-cased."""
     code = code.strip().upper()

@@ -52,6 +52,7 @@ def test_env_expansion_with_defaults() -> None:
         ("rules:\n  - {id: a, type: foreign_airspace, allow: [USA]}", 'must look like "US>CA"'),
         ("rules:\n  - {id: a, type: foreign_airspace, countries: [Mexico]}", "alpha-2"),
         ("receivers:\n  - {name: w, url: ftp://x}", "receivers.0.webhook.url"),
+        ("receivers:\n  - {name: w}\n  - {name: w, type: slack}", "receiver names must be"),
         ("identify:\n  watch: {xyz: military}", "24-bit hex"),
         ("- just\n- a list", "top level must be a mapping"),
         ("store: [unclosed", "not valid YAML"),
