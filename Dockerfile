@@ -24,7 +24,8 @@ COPY config ./config
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    BORDERWATCH_BOUNDARIES=/app/var/boundaries.bin
+    BORDERWATCH_BOUNDARIES=/app/var/boundaries.bin \
+    BORDERWATCH_CONFIG=/app/config/borderwatch.yaml
 LABEL org.opencontainers.image.title="borderwatch" \
       org.opencontainers.image.description="Alerts for state aircraft crossing borders" \
       org.opencontainers.image.licenses="MIT"
@@ -35,4 +36,4 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=4)"
 ENTRYPOINT ["borderwatch"]
-CMD ["run", "--config", "/app/config/borderwatch.yaml"]
+CMD ["run"]

@@ -27,6 +27,9 @@ from service.config_receivers import WebhookReceiver as WebhookReceiver  # re-ex
 from service.models import Category
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "borderwatch.yaml"
+# Names the config file used when no --config is given (the container image sets it:
+# an installed package has no config/ beside it).
+CONFIG_ENV = "BORDERWATCH_CONFIG"
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -315,8 +318,14 @@ def expand_env(text: str, environ: dict[str, str] | None = None) -> str:
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Read, expand and validate a YAML config; raise ConfigError naming the bad key."""
-    path = path or DEFAULT_CONFIG
+    """Read, expand and validate a YAML config; raise ConfigError naming the bad key.
+
+    Without `path`: the file named by $BORDERWATCH_CONFIG, else config/borderwatch.yaml
+    of this checkout. `environ` (default: the process environment) expands ${VAR}s.
+    """
+    if path is None:
+        named = (os.environ if environ is None else environ).get(CONFIG_ENV)
+        path = Path(named) if named else DEFAULT_CONFIG
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

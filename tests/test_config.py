@@ -85,3 +85,9 @@ def test_configuration_reference_is_current_and_complete() -> None:
         Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
     ).read_text() == text
     assert "|  |" not in text  # every key has a description
+
+
+def test_borderwatch_config_names_the_default_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "http: {port: 9999}")
+    assert load_settings(environ={"BORDERWATCH_CONFIG": str(path)}).http.port == 9999
+    assert load_settings(environ={}).http.port == load_settings(DEFAULT_CONFIG).http.port
