@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import msgspec
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from outbox_support import T0, Clock, enqueue, item, settle
 
 from service.config_receivers import WebhookReceiver
 from service.deliver import outbox as outbox_module
@@ -26,15 +26,6 @@ from service.store import MemoryStore, RedisStore, Store, StoreError
 from service.store.records import OutboxItem, Silence
 
 SECRET = "whsec-outbox"
-T0 = 1_900_000_000.0
-
-
-@dataclass
-class Clock:
-    now: float = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -122,37 +113,6 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 def receiver(url: str, **settings: Any) -> WebhookReceiver:
     return WebhookReceiver(name="hook", url=url, secret=SECRET, **settings)  # type: ignore[arg-type]
-
-
-def item(episode: str, sequence: int, kind: str = "update", **changes: Any) -> OutboxItem:
-    id_ = f"{episode}-{sequence}"
-    payload = {"id": id_, "fingerprint": episode, "sequence": sequence, "kind": kind}
-    base = OutboxItem(
-        receiver="hook",
-        id=id_,
-        fingerprint=episode,
-        sequence=sequence,
-        kind=kind,
-        rule="loiter",
-        hex="ae2fd0",
-        country="MX",
-        payload=msgspec.Raw(json.dumps(payload).encode()),
-        at=T0 + 60 * sequence,
-        enqueued_at=T0,
-    )
-    return msgspec.structs.replace(base, **changes)
-
-
-async def enqueue(store: Store, *items: OutboxItem) -> None:
-    for entry in items:
-        assert await store.claim_notification(entry.id, ttl_s=60, outbox=[entry])
-
-
-async def settle(worker: OutboxWorker) -> None:
-    """One pass, then wait for every send it started."""
-    await worker.step()
-    while worker.tasks:
-        await asyncio.gather(*list(worker.tasks))
 
 
 def by_episode(ids: list[str]) -> dict[str, list[int]]:

@@ -193,6 +193,9 @@ class OutboxWorker:
         )
         self.metrics.delivery_attempts.labels(receiver.name, attempt.label).inc()
         self.metrics.delivery_seconds.labels(receiver.name).observe(time.monotonic() - started)
+        # Waits count from the answer: a Retry-After date is absolute, and a backoff
+        # measured from the request would vanish behind a slow answer or a timeout.
+        now = self.clock()
         logger = log.bind(receiver=receiver.name, ids=[i.id for i in items], status=attempt.label)
         if attempt.outcome is DeliveryOutcome.DELIVERED:
             for item in items:

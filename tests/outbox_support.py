@@ -1,0 +1,60 @@
+"""Helpers shared by the delivery-worker tests (tests/test_outbox.py,
+tests/test_deliver_webhook.py): a fake clock, outbox entries, one worker pass."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from service.deliver.outbox import OutboxWorker
+from service.store import Store
+from service.store.records import OutboxItem
+
+T0 = 1_900_000_000.0  # whole seconds: HTTP-dates and timestamp headers round to them
+
+
+@dataclass
+class Clock:
+    """The worker's clock: tests move `now` by hand, nothing sleeps."""
+
+    now: float = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def item(episode: str, sequence: int, kind: str = "update", **changes: Any) -> OutboxItem:
+    """An outbox entry for receiver "hook" (override any field with `changes`)."""
+    id_ = f"{episode}-{sequence}"
+    payload = {"id": id_, "fingerprint": episode, "sequence": sequence, "kind": kind}
+    base = OutboxItem(
+        receiver="hook",
+        id=id_,
+        fingerprint=episode,
+        sequence=sequence,
+        kind=kind,
+        rule="loiter",
+        hex="ae2fd0",
+        country="MX",
+        payload=msgspec.Raw(json.dumps(payload).encode()),
+        at=T0 + 60 * sequence,
+        enqueued_at=T0,
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+async def enqueue(store: Store, *items: OutboxItem) -> None:
+    """Claim and queue `items` as the pipeline does."""
+    for entry in items:
+        assert await store.claim_notification(entry.id, ttl_s=60, outbox=[entry])
+
+
+async def settle(worker: OutboxWorker) -> None:
+    """One pass, then wait for every send it started."""
+    await worker.step()
+    while worker.tasks:
+        await asyncio.gather(*list(worker.tasks))
