@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
@@ -29,7 +30,7 @@ _UNSET: Any = object()
 
 
 async def call(
-    client: TestClient,
+    client: TestClient[web.Request, web.Application],
     method: str,
     path: str,
     *,
@@ -88,7 +89,10 @@ async def call(
 
 
 async def get(
-    client: TestClient, path: str, status: int = 200, headers: dict[str, str] | None = None
+    client: TestClient[web.Request, web.Application],
+    path: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     """GET `path` through `call`."""
     return await call(client, "get", path, status=status, headers=headers)

@@ -85,7 +85,9 @@ def backend(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture
-async def served(boundaries_path: Path, backend: str | None) -> AsyncIterator[TestClient]:
+async def served(
+    boundaries_path: Path, backend: str | None
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """A test client on the HTTP app of a fed service (no token)."""
     async with serving(boundaries_path, backend, None) as client:
         yield client
@@ -94,7 +96,7 @@ async def served(boundaries_path: Path, backend: str | None) -> AsyncIterator[Te
 @contextlib.asynccontextmanager
 async def serving(
     boundaries: Path, backend: str | None, token: str | None
-) -> AsyncIterator[TestClient]:
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """A test client on the HTTP app of a service fed the story; feed "good" is fresh,
     feed "bad" has failed three times."""
     app = await build_app(settings_for(boundaries, backend, token))
@@ -110,7 +112,9 @@ async def serving(
         await app.close()
 
 
-async def test_alerts_newest_first_and_filtered(served: TestClient) -> None:
+async def test_alerts_newest_first_and_filtered(
+    served: TestClient[web.Request, web.Application],
+) -> None:
     every = await get(served, "/api/alerts")
     alerts = every["alerts"]
     assert every["count"] == len(alerts) == 4
@@ -138,13 +142,17 @@ async def test_alerts_newest_first_and_filtered(served: TestClient) -> None:
     ("query", "names"),
     [("status=open", "status"), ("since=yesterday", "since"), ("limit=0", "limit")],
 )
-async def test_alerts_rejects_bad_parameters(served: TestClient, query: str, names: str) -> None:
+async def test_alerts_rejects_bad_parameters(
+    served: TestClient[web.Request, web.Application], query: str, names: str
+) -> None:
     body = await get(served, f"/api/alerts?{query}", status=400)
     assert body["error"] == "bad_request"
     assert names in body["detail"]
 
 
-async def test_episodes_lists_only_open_ones(served: TestClient) -> None:
+async def test_episodes_lists_only_open_ones(
+    served: TestClient[web.Request, web.Application],
+) -> None:
     body = await get(served, "/api/episodes")
     assert body["count"] == 1
     (episode,) = body["episodes"]
@@ -153,7 +161,7 @@ async def test_episodes_lists_only_open_ones(served: TestClient) -> None:
     assert episode["area"]["country"] == "MX"
 
 
-async def test_aircraft_state_and_track(served: TestClient) -> None:
+async def test_aircraft_state_and_track(served: TestClient[web.Request, web.Application]) -> None:
     body = await get(served, "/api/aircraft/AE1234?points=5")
     assert body["hex"] == "ae1234"
     assert body["registration"] == "CBP-114"
@@ -167,7 +175,7 @@ async def test_aircraft_state_and_track(served: TestClient) -> None:
     await get(served, "/api/aircraft/nothex", status=400)
 
 
-async def test_sources_report_live_status(served: TestClient) -> None:
+async def test_sources_report_live_status(served: TestClient[web.Request, web.Application]) -> None:
     body = await get(served, "/api/sources")
     by_name = {source["name"]: source for source in body["sources"]}
     assert by_name["good"]["fresh"] is True
@@ -176,21 +184,23 @@ async def test_sources_report_live_status(served: TestClient) -> None:
     assert "url" not in by_name["good"]  # a feed URL may carry a key
 
 
-async def test_health_routes(served: TestClient) -> None:
+async def test_health_routes(served: TestClient[web.Request, web.Application]) -> None:
     assert await get(served, "/healthz") == {"status": "ok"}
     assert await get(served, "/readyz") == {"ready": True, "problems": []}
 
 
-async def test_readyz_names_each_problem(boundaries_path: Path) -> None:
+async def test_readyz_names_each_problem(
+    boundaries_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with serving(boundaries_path, None, None) as client:
-        app: web.Application = client.app  # type: ignore[assignment]
+        app = client.app
         context = app[CONTEXT_KEY]
         context.feeds["good"].last_success = None
 
         async def silent() -> bool:
             return False
 
-        context.app.store.ping = silent  # type: ignore[method-assign]
+        monkeypatch.setattr(context.app.store, "ping", silent)
         body = await get(client, "/readyz", status=503)
     assert body["problems"] == ["store not answering", "no feed answered recently"]
 
@@ -222,7 +232,7 @@ def test_token_matching() -> None:
 
 async def test_candidates_match_the_contract(boundaries_path: Path) -> None:
     async with serving(boundaries_path, None, None) as client:
-        app: web.Application = client.app  # type: ignore[assignment]
+        app = client.app
         pipeline = app[CONTEXT_KEY].app.pipeline
         # GAF881: a German Air Force callsign designator alone is weak evidence.
         weak = Position("3c4b26", T0 + 3600, 50.0, 8.0, callsign="GAF881", source="test")

@@ -61,15 +61,15 @@ def test_confidence_scale(
 def test_vrs_only_ranges_are_weak_and_shared_ranges_are_not() -> None:
     vrs = Identifier(military_ranges="vrs")
     australian = vrs.identify("7e1234")  # military in VRS only
-    assert (australian.category, australian.confidence, australian.weak) == (
-        Category.MILITARY,
-        pytest.approx(0.6),
-        True,
-    )
+    assert australian.category == Category.MILITARY
+    assert australian.confidence == pytest.approx(0.6)
+    assert australian.weak is True
     us = vrs.identify("ae2fd0")  # VRS and readsb agree
-    assert (us.confidence, us.weak) == (pytest.approx(0.9), False)
+    assert us.confidence == pytest.approx(0.9)
+    assert us.weak is False
     both_weak = vrs.identify("7e1234", "ASY21")  # designator + VRS-only range
-    assert (both_weak.confidence, both_weak.weak) == (pytest.approx(1 - 0.2 * 0.4), True)
+    assert both_weak.confidence == pytest.approx(1 - 0.2 * 0.4)
+    assert both_weak.weak is True
     promoted = Identifier(military_ranges="vrs", watch_hexes={"7e1234": "military"})
     assert (promoted.identify("7e1234").confidence, promoted.identify("7e1234").weak) == (
         1.0,

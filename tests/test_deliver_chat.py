@@ -19,10 +19,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from PIL import Image
+from pydantic import SecretStr
 
 from service.config_receivers import DiscordReceiver, SlackReceiver
 from service.deliver import discord, slack
 from service.deliver.outbox import OutboxWorker
+from service.deliver.transport import Receiver
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.render.map import MapSpec, render_png
@@ -181,9 +183,9 @@ async def test_outbox_delivers_slack_and_discord_grouped_by_aircraft(
     for i, payload in enumerate(payloads):
         items = [chat_item(name, i, payload) for name in ("slack", "discord")]
         assert await store.claim_notification(payload["id"], ttl_s=60, outbox=items)
-    receivers = [
-        SlackReceiver(name="slack", type="slack", url=f"{base}/slack"),  # type: ignore[arg-type]
-        DiscordReceiver(name="discord", type="discord", url=f"{base}/discord"),  # type: ignore[arg-type]
+    receivers: list[Receiver] = [
+        SlackReceiver(name="slack", type="slack", url=SecretStr(f"{base}/slack")),
+        DiscordReceiver(name="discord", type="discord", url=SecretStr(f"{base}/discord")),
     ]
 
     async def map_source(item: OutboxItem) -> bytes:
@@ -206,8 +208,9 @@ async def test_outbox_delivers_slack_and_discord_grouped_by_aircraft(
 
 def test_map_png_shows_track_border_entry_and_orbit(boundaries_path: Path) -> None:
     boundaries = Boundaries.load(boundaries_path)
-    mx = boundaries.geometry(boundaries.index_of("MX"))  # type: ignore[arg-type]
-    us = boundaries.geometry(boundaries.index_of("US"))  # type: ignore[arg-type]
+    mexico, usa = boundaries.index_of("MX"), boundaries.index_of("US")
+    assert mexico is not None and usa is not None
+    mx, us = boundaries.geometry(mexico), boundaries.geometry(usa)
     track = [(29.6 - 0.05 * i, -100.95 + 0.01 * i) for i in range(30)]
     spec = MapSpec(track=track, countries=[us, mx], highlight=mx, entry=(29.317, -100.926),
                    orbit=(28.5, -100.7, 9.0), title="TROY701 · foreign-airspace")  # fmt: skip

@@ -18,6 +18,7 @@ import msgspec
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
 from service.config_receivers import WebhookReceiver
 from service.deliver import outbox as outbox_module
@@ -101,7 +102,7 @@ async def test_redis_killed_and_restarted_loses_nothing(
     store = RedisStore(f"redis://127.0.0.1:{port}/0", prefix="bwrestart", timeout_s=1.0)
     receiver = WebhookReceiver(
         name="hook",
-        url=f"http://127.0.0.1:{server.port}/hook",  # type: ignore[arg-type]
+        url=SecretStr(f"http://127.0.0.1:{server.port}/hook"),
         backoff_initial_s=0.01,
         backoff_max_s=0.05,
     )

@@ -25,6 +25,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
 from outbox_support import T0, Clock, enqueue, item, settle
+from pydantic import SecretStr
 
 from service.config import ConfigError, load_settings
 from service.config_receivers import WebhookReceiver
@@ -178,7 +179,12 @@ def make(session: aiohttp.ClientSession) -> Make:
                 payload=msgspec.Raw(BODY),
             ),
         )
-        config = WebhookReceiver(name=NAME, url=url, secret=secret, **settings)  # type: ignore[arg-type]
+        config = WebhookReceiver(
+            name=NAME,
+            url=SecretStr(url),
+            secret=None if secret is None else SecretStr(secret),
+            **settings,
+        )
         options: dict[str, Any] = {} if jitter is None else {"jitter": jitter}
         worker = OutboxWorker(
             store, session, [config], metrics, sent_ttl_s=60, clock=clock, **options
@@ -483,8 +489,10 @@ async def test_logs_name_the_receiver_but_never_the_url_path_query_or_secret(
 def test_receiver_repr_hides_url_and_secret() -> None:
     config = WebhookReceiver(
         name=NAME,
-        url=f"https://user:pa55word@hooks.example.org:8443/hook/{PATH_TOKEN}?key={QUERY_TOKEN}",  # type: ignore[arg-type]
-        secret=SECRET,  # type: ignore[arg-type]
+        url=SecretStr(
+            f"https://user:pa55word@hooks.example.org:8443/hook/{PATH_TOKEN}?key={QUERY_TOKEN}"
+        ),
+        secret=SecretStr(SECRET),
     )
     for text in (repr(config), str(config), f"{config}", repr([config])):
         for secret in (PATH_TOKEN, QUERY_TOKEN, SECRET, "pa55word", "hooks.example", "/hook/"):

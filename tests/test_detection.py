@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import msgspec
 import pytest
 
 from service.alerts.notification import iso
@@ -162,7 +161,7 @@ async def test_first_seen_inside_a_foreign_country(settings: Settings, tmp_path:
 def test_still_inside_updates_and_resolved_facts() -> None:
     rule = ForeignAirspaceRule(id="fa", repeat_interval_s=1800, depth_milestones_km=[50])
     track = Track(1000)
-    state: msgspec.Struct | None = None
+    state: foreign_airspace.AirspaceState | None = None
     events = []
     for i in range(130):  # 2 h 10 min inside at 60 s, reaching 60 km, then out
         depth = min(10.0 + i, 60.0) if i < 125 else -5.0
@@ -170,7 +169,7 @@ def test_still_inside_updates_and_resolved_facts() -> None:
         track.append(
             TrackPoint(T0 + 60 * i, 29.0, -101.0, 20000, 150.0, 0.0, False, country, abs(depth))
         )
-        state, found = foreign_airspace.evaluate(rule, US_GOV, track, state, T0 + 60 * i)  # type: ignore[arg-type]
+        state, found = foreign_airspace.evaluate(rule, US_GOV, track, state, T0 + 60 * i)
         events.extend(found)
     notes = [e.note for e in events]
     assert notes == [
@@ -192,14 +191,14 @@ def test_still_inside_updates_and_resolved_facts() -> None:
 def test_next_country_is_entered_at_its_border_not_when_the_exit_is_confirmed() -> None:
     rule = ForeignAirspaceRule(id="fa")
     track = Track(1000)
-    state: msgspec.Struct | None = None
+    state: foreign_airspace.AirspaceState | None = None
     events = []
     for i in range(60):  # 5 min in Belize, then Mexico, every 10 s
         country, depth = ("BZ", 20.0) if i < 30 else ("MX", 20.0)
         track.append(TrackPoint(T0 + 10 * i, 17.9, -88.9, 32000, 450.0, 0.0, False, country, depth))
-        state, found = foreign_airspace.evaluate(rule, US_GOV, track, state, T0 + 10 * i)  # type: ignore[arg-type]
+        state, found = foreign_airspace.evaluate(rule, US_GOV, track, state, T0 + 10 * i)
         events.extend(found)
-    assert [(e.kind, e.facts.country) for e in events] == [  # type: ignore[union-attr]
+    assert [(e.kind, e.facts.country) for e in events] == [
         ("opened", "BZ"),
         ("resolved", "BZ"),
         ("opened", "MX"),
@@ -214,14 +213,14 @@ def test_next_country_is_entered_at_its_border_not_when_the_exit_is_confirmed() 
 def test_loiter_names_the_nearest_town() -> None:
     rule = LoiterRule(id="loiter")
     track = Track(5000)
-    state: msgspec.Struct | None = None
+    state: loiter.LoiterState | None = None
     events = []
     for s in circle(T0, (19.19, -100.13), 40, 8.0, 10):
         a = s["aircraft"][0]
         track.append(
             TrackPoint(s["now"], a["lat"], a["lon"], 23000, 70.0, None, False, "MX", 300.0)
         )
-        state, found = loiter.evaluate(rule, US_GOV, track, state, s["now"])  # type: ignore[arg-type]
+        state, found = loiter.evaluate(rule, US_GOV, track, state, s["now"])
         events.extend(found)
     facts = events[0].facts
     assert isinstance(facts, LoiterFacts) and facts.place is not None

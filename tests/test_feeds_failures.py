@@ -140,8 +140,9 @@ async def test_every_bad_input_is_counted_by_reason_and_survived(serve: Any) -> 
     metrics, collect = Metrics(), Collector()
     async with aiohttp.ClientSession() as session:
         for name, _, reason in BAD_INPUTS:
+            feed_name = name.replace("_", "-")
             feed = {
-                "name": name.replace("_", "-"),
+                "name": feed_name,
                 "kind": "adsbx",
                 "url": f"{base}/bad/{name}",
                 "max_bytes": 1024 * 1024,
@@ -153,7 +154,7 @@ async def test_every_bad_input_is_counted_by_reason_and_survived(serve: Any) -> 
             wait = await poller.cycle(collect)
             assert wait > 0, name
             outcome = sample(
-                metrics, "borderwatch_feed_requests_total", source=feed["name"], outcome=reason
+                metrics, "borderwatch_feed_requests_total", source=feed_name, outcome=reason
             )
             assert outcome == 1, (name, reason)
         mixed_source = source(

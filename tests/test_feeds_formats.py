@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.config_feeds import AdsbxFeed, BoxArea, OpenSkyFeed
+from service.config_feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed
 from service.feeds.adsbx import adsbx_urls
 from service.feeds.fuse import Fuser
 from service.feeds.guard import Backoff, CircuitBreaker, DailyBudget, HostSpacing
@@ -161,8 +161,8 @@ def test_adsbx_endpoints_mil_points_tiles_and_hex_batches() -> None:
         kind="adsbx",
         base_url="https://api.adsb.lol",
         mil=True,
-        circles=[{"lat": 19.2, "lon": -100.1, "radius_nm": 50}],
-        boxes=[{"lat_min": 25.5, "lat_max": 32.5, "lon_min": -117, "lon_max": -97}],
+        circles=[CircleArea(lat=19.2, lon=-100.1, radius_nm=50)],
+        boxes=[BoxArea(lat_min=25.5, lat_max=32.5, lon_min=-117, lon_max=-97)],
         hexes=["AE2FD0", "ae1234", "ae2fd0"],
         watch_list=True,
         hex_batch=2,
@@ -180,7 +180,7 @@ def test_adsbx_endpoints_mil_points_tiles_and_hex_batches() -> None:
         name="fi",
         kind="adsbx",
         base_url="https://opendata.adsb.fi/api",
-        circles=[{"lat": 19.2, "lon": -100.1, "radius_nm": 50}],
+        circles=[CircleArea(lat=19.2, lon=-100.1, radius_nm=50)],
         point_path="lat-lon-dist",
     )
     assert adsbx_urls(fi) == ["https://opendata.adsb.fi/api/v2/lat/19.2/lon/-100.1/dist/50"]

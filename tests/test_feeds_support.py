@@ -117,7 +117,8 @@ def aircraft(hex_: str, lat: float, seen_pos: float = 0.0, **extra: Any) -> dict
     }
 
 
-def v2(now: float, *records: dict[str, Any], key: str = "ac") -> dict[str, Any]:
+def v2(now: float, *records: object, key: str = "ac") -> dict[str, Any]:
+    """A readsb-style v2 response; records are raw JSON (tests pass junk on purpose)."""
     return {
         key: list(records),
         "msg": "No error",

@@ -312,10 +312,10 @@ def test_grid_edges_vertices_and_poles_agree_with_the_exact_test(boundaries: Bou
     # Exactly on fine-cell edges (1/32°), on border vertices, and at the extremes.
     cells_lat = np.round(rng.uniform(-60, 75, 5_000) * 32) / 32
     cells_lon = np.round(rng.uniform(-180, 180, 5_000) * 32) / 32
+    mexico, usa = boundaries.index_of("MX"), boundaries.index_of("US")
+    assert mexico is not None and usa is not None
     vertices = shapely.get_coordinates(
-        np.array(
-            [boundaries.geometry(i) for i in (boundaries.index_of("MX"), boundaries.index_of("US"))]
-        )
+        np.array([boundaries.geometry(mexico), boundaries.geometry(usa)])
     )[::50]
     lat = np.concatenate([cells_lat, vertices[:, 1], [90.0, -90.0, 0.0, 0.0, 89.999, 60.0]])
     lon = np.concatenate([cells_lon, vertices[:, 0], [0.0, 0.0, -180.0, 180.0, 179.99, -179.999]])

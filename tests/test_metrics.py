@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from prometheus_client.metrics import MetricWrapperBase
+
 from service.metrics import Metrics
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text()
@@ -18,6 +20,7 @@ def test_every_metric_is_documented_with_its_labels() -> None:
         name = family.name + ("_total" if family.type == "counter" else "")
         assert name in documented, f"{name} is not in docs/metrics.md"
         collector = metrics.registry._names_to_collectors[name]
+        assert isinstance(collector, MetricWrapperBase), name
         labels = set(collector._labelnames)
         assert labels == set(re.findall(r"`([a-z_]+)`", documented[name])), name
         assert not labels & FORBIDDEN_LABELS

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_check import DOCUMENT, METHODS, call
 
@@ -32,7 +33,9 @@ OPEN = ["/healthz", "/metrics", "/readyz"]
 
 
 @contextlib.asynccontextmanager
-async def serving(boundaries: Path, token: str | None) -> AsyncIterator[TestClient]:
+async def serving(
+    boundaries: Path, token: str | None
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """A test client on the HTTP app `borderwatch run` builds (memory store, no feeds)."""
     settings = Settings.model_validate(
         {"boundaries": {"path": str(boundaries)}, "http": {"api_token": token}}

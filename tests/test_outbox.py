@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from outbox_support import T0, Clock, enqueue, item, settle
+from pydantic import SecretStr
 
 from service.config_receivers import WebhookReceiver
 from service.deliver import outbox as outbox_module
@@ -112,7 +113,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def receiver(url: str, **settings: Any) -> WebhookReceiver:
-    return WebhookReceiver(name="hook", url=url, secret=SECRET, **settings)  # type: ignore[arg-type]
+    return WebhookReceiver(name="hook", url=SecretStr(url), secret=SecretStr(SECRET), **settings)
 
 
 def by_episode(ids: list[str]) -> dict[str, list[int]]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import msgspec
 
-from service.config import ForeignAirspaceRule, LoiterRule, SignalLostRule
+from service.config import ForeignAirspaceRule, LoiterRule, Rule, SignalLostRule
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AreaFacts, Event, LoiterFacts
 from service.detect.rules import run_rules
@@ -30,20 +32,29 @@ def point(
     return TrackPoint(t, lat, lon, alt, gs, None, ground, country, depth)
 
 
+RuleT = TypeVar("RuleT")
+StateT = TypeVar("StateT")
+Evaluate = Callable[[RuleT, Identity, Track, StateT | None, float], tuple[StateT, list[Event]]]
+
+
 def feed(
-    evaluate: object, rule: object, points: list[TrackPoint], *, tail_s: float = 0.0
+    evaluate: Evaluate[RuleT, StateT],
+    rule: RuleT,
+    points: Sequence[TrackPoint],
+    *,
+    tail_s: float = 0.0,
 ) -> list[Event]:
     """Feed points one at a time like the engine does; then let `tail_s` pass silently."""
     track = Track(10_000)
-    state: msgspec.Struct | None = None
+    state: StateT | None = None
     events: list[Event] = []
     for p in points:
         track.append(p)
-        state, found = evaluate(rule, US_GOV, track, state, p.time)  # type: ignore[operator]
+        state, found = evaluate(rule, US_GOV, track, state, p.time)
         events.extend(found)
     if tail_s and points:
         for t in range(10, int(tail_s) + 1, 10):
-            state, found = evaluate(rule, US_GOV, track, state, points[-1].time + t)  # type: ignore[operator]
+            state, found = evaluate(rule, US_GOV, track, state, points[-1].time + t)
             events.extend(found)
     return events
 
@@ -51,7 +62,7 @@ def feed(
 # --- foreign_airspace -------------------------------------------------------------
 
 
-def crossing(depths: list[float], step_s: float = 10.0) -> list[TrackPoint]:
+def crossing(depths: Sequence[float], step_s: float = 10.0) -> list[TrackPoint]:
     """Positive depth: inside MX; negative: that far inside the US."""
     return [
         point(T0 + i * step_s, 29.3 - d / 111, -100.9, "MX" if d > 0 else "US", abs(d))
@@ -134,7 +145,7 @@ def orbit(
     *,
     radius_km: float = 8.0,
     period_min: float = 20.0,
-    gaps: list[tuple[float, float]] | None = None,
+    gaps: Sequence[tuple[float, float]] | None = None,
     step_s: float = 10.0,
     country: str = "MX",
 ) -> list[TrackPoint]:
@@ -259,7 +270,7 @@ def test_rules_only_run_for_selected_aircraft() -> None:
     for p in crossing([50.0] * 10):
         track.append(p)
     states: dict[str, msgspec.Struct] = {}
-    rules: list = [ForeignAirspaceRule(id="fa")]
+    rules: list[Rule] = [ForeignAirspaceRule(id="fa")]
     assert run_rules(rules, civil, track, states, T0 + 100) == []
     assert states == {}
     assert [e.kind for e in run_rules(rules, US_GOV, track, states, T0 + 100)] == ["opened"]

@@ -80,7 +80,8 @@ async def serve(local: Local) -> AsyncIterator[str]:
 async def _get(url: str, key: str) -> bytes | None:
     client = aioredis.Redis.from_url(url)
     try:
-        value: bytes | None = await client.get(key)
+        value = await client.get(key)
+        assert value is None or isinstance(value, bytes)  # no decode_responses: raw bytes
         return value
     finally:
         await client.aclose()

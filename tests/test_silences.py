@@ -14,11 +14,12 @@ from typing import Any
 import msgspec
 import pytest
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_check import call
 from PIL import Image
 
-from service import cli
+from service import cli, logs
 from service.alerts.silences import SilenceError, new_silence
 from service.alerts_cmd import parse_duration
 from service.app import build_app
@@ -62,7 +63,7 @@ def test_new_silence_validates_its_matchers() -> None:
         {"rule": None, "hex_": None, "country": "Mexico"},
     ):
         with pytest.raises(SilenceError):
-            new_silence(duration_s=60, comment="", now=0, **bad)  # type: ignore[arg-type]
+            new_silence(duration_s=60, comment="", now=0, **bad)
     assert parse_duration("90m") == 5400 and parse_duration("1d12h") == 129600
     assert parse_duration("30") == 30
 
@@ -91,7 +92,7 @@ def test_cli_silences_ack_and_dead_letters(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # In-process CLI calls: keep the test's logging set-up (it would bind to capsys).
-    monkeypatch.setattr(cli.logs, "configure", lambda **_: None)
+    monkeypatch.setattr(logs, "configure", lambda **_: None)
     path, url, prefix = config
     cfg = ("--config", str(path))
     code, (added,) = run_cli(capsys, "silences", "add", "--rule", "loiter", "--country", "MX",
@@ -137,7 +138,7 @@ def test_cli_silences_ack_and_dead_letters(
 @pytest.fixture
 async def api(
     config: tuple[Path, str, str], redis_url: str
-) -> AsyncIterator[tuple[TestClient, RedisStore]]:
+) -> AsyncIterator[tuple[TestClient[web.Request, web.Application], RedisStore]]:
     """A test client on the HTTP app with a token set, and the store behind it."""
     path, url, prefix = config
     raw = yaml.safe_load(path.read_text())
@@ -152,7 +153,9 @@ async def api(
     await app.close()
 
 
-async def test_api_silences_ack_dead_letters_and_map(api: tuple[TestClient, RedisStore]) -> None:
+async def test_api_silences_ack_dead_letters_and_map(
+    api: tuple[TestClient[web.Request, web.Application], RedisStore],
+) -> None:
     """Every exchange is checked against docs/openapi.yaml (tests/openapi_check.py)."""
     client, store = api
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -213,7 +216,7 @@ async def test_api_silences_ack_dead_letters_and_map(api: tuple[TestClient, Redi
     ],
 )
 async def test_api_rejects_bad_silences(
-    api: tuple[TestClient, RedisStore], body: Any, detail: str
+    api: tuple[TestClient[web.Request, web.Application], RedisStore], body: Any, detail: str
 ) -> None:
     client, store = api
     auth = {"Authorization": f"Bearer {TOKEN}"}
