@@ -237,11 +237,10 @@ class Identifier:
         Address parsing, block and range lookups, the watch list and the designator
         prefix test run vectorised over the batch; only rows with a prefix hit or a
         registration take a per-row Python match, and only rows with some evidence
-        beyond their address go through the full precedence rules.
+        beyond their address go through the full precedence rules. The columns are of
+        equal length (checked by `identify_many`).
         """
         n = len(hexes)
-        if not len(callsigns) == len(registrations) == len(db_flags) == n:
-            raise ValueError("identify_many: columns differ in length")
         tilde, address = parse_addresses(hexes)
         icao = np.where(tilde, -1, address)
         blocks = self._countries.lookup(icao).tolist()
