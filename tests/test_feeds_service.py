@@ -166,3 +166,62 @@ async def test_no_network_is_not_ready_and_recovers_by_itself(boundaries_path: P
     assert 'borderwatch_feed_requests_total{outcome="connection",source="net"}' in metrics
     assert 'borderwatch_feed_circuit_open{source="net"} 0.0' in metrics
     assert 'borderwatch_feed_backoff_seconds{source="net"} 0.0' in metrics
+
+
+async def test_sigterm_while_snapshots_and_deliveries_flow_stops_promptly(
+    troy701_path: Path, boundaries_path: Path
+) -> None:
+    """Stop arrives while a fast feed keeps the pipeline and the outbox busy: the service
+    still winds down within its deadlines (no task may swallow the cancellation)."""
+    with gzip.open(troy701_path, "rb") as handle:
+        lines = handle.readlines()[:LINES]
+    served = 0
+    first_alert = asyncio.Event()
+
+    async def aircraft_json(_: web.Request) -> web.Response:
+        nonlocal served
+        served += 1
+        return web.Response(
+            body=lines[min(served, len(lines) - 1)], content_type="application/json"
+        )
+
+    async def hook(_: web.Request) -> web.Response:
+        first_alert.set()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_get("/aircraft.json", aircraft_json)
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path)},
+            "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
+            "feeds": [
+                {
+                    "name": "receiver",
+                    "kind": "readsb",
+                    "url": f"{base}/aircraft.json",
+                    "interval_s": 0.001,
+                    "request_gap_s": 0,
+                }
+            ],
+            "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+            "http": {"host": "127.0.0.1", "port": free_port()},
+        }
+    )
+    stop = asyncio.Event()
+    service = asyncio.create_task(run_service(settings, stop))
+    try:
+        await asyncio.wait_for(first_alert.wait(), timeout=120)
+        assert served < len(lines)  # the feed is still streaming when stop arrives
+    finally:
+        stop.set()
+        try:
+            # Generous bound: the delivery drain deadline plus the state save.
+            assert await asyncio.wait_for(service, timeout=45) == 0
+        finally:
+            await runner.cleanup()
