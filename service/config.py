@@ -225,6 +225,14 @@ class StoreSettings(_Model):
     notification_log_ttl_s: int = Field(
         default=7 * 86400, gt=0, description="How long sent notification ids are remembered."
     )
+    delivery_lease_ttl_s: float = Field(
+        default=15.0,
+        ge=1.0,
+        le=3600.0,
+        description="Only the instance holding the delivery lease sends notifications; it "
+        "renews it every third of this, and another instance takes over this long after "
+        "it died.",
+    )
 
     @field_validator("redis_url", mode="before")
     @classmethod

@@ -90,6 +90,11 @@ class Metrics:
             ["receiver"],
             registry=r,
         )
+        self.delivery_leader = Gauge(
+            "borderwatch_delivery_leader",
+            "1 while this instance holds the delivery lease (it delivers the outbox), else 0.",
+            registry=r,
+        )
         self.silenced = Counter(
             "borderwatch_silenced_notifications",
             "Notifications not sent because a silence matched, by rule.",

@@ -44,6 +44,7 @@ async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -
             app.metrics,
             sent_ttl_s=settings.store.notification_log_ttl_s,
             map_source=map_source(app),
+            lease_ttl_s=settings.store.delivery_lease_ttl_s,
         )
         running = asyncio.create_task(worker.run())
     try:

@@ -79,6 +79,7 @@ async def run_service(
             metrics,
             sent_ttl_s=settings.store.notification_log_ttl_s,
             map_source=map_source(app),
+            lease_ttl_s=settings.store.delivery_lease_ttl_s,
         )
 
         try:
@@ -86,7 +87,12 @@ async def run_service(
                 # Each source in its own task (a slow one waits alone), all fused into
                 # one stream before the pipeline (service/feeds/fuse.py).
                 sources = build_sources(
-                    settings.feeds, session, metrics, watch=settings.identify.watch, statuses=feeds
+                    settings.feeds,
+                    session,
+                    metrics,
+                    watch=settings.identify.watch,
+                    statuses=feeds,
+                    store=app.store,
                 )
                 emit = fused_emit(Fuser(), snapshots)
                 pollers = [group.create_task(source.runner.run(emit)) for source in sources]

@@ -41,7 +41,8 @@ def write_config(
     tmp_path: Path, boundaries_path: Path, redis_url: str, url: str, prefix: str
 ) -> Path:
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
-    raw["store"] = {"redis_url": redis_url, "key_prefix": prefix}
+    # A short delivery lease: the run after the SIGKILL takes over from the dead one soon.
+    raw["store"] = {"redis_url": redis_url, "key_prefix": prefix, "delivery_lease_ttl_s": 3}
     raw["boundaries"] = {"path": str(boundaries_path)}
     raw["feeds"] = []
     raw["receivers"] = [

@@ -475,13 +475,15 @@ async def test_logs_name_the_receiver_but_never_the_url_path_query_or_secret(
     with structlog.testing.capture_logs() as logs:
         await rig.pass_()
         await rig.next_attempt()
+    text = repr(logs)
+    # Taking the delivery lease is logged once, by holder (no receiver involved).
+    logs = [entry for entry in logs if entry["event"] != "outbox.lease_acquired"]
     assert [entry["event"] for entry in logs] == [
         "webhook.retry_scheduled",
         "webhook.rejected",
         "outbox.dead_letter",
     ]
     assert all(entry["receiver"] == NAME for entry in logs)
-    text = repr(logs)
     for secret in (PATH_TOKEN, QUERY_TOKEN, SECRET, "/hook/"):
         assert secret not in text
 

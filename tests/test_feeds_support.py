@@ -18,6 +18,7 @@ from service.feeds.fuse import Fuser
 from service.feeds.sources import Source, build_source
 from service.metrics import Metrics
 from service.models import Snapshot
+from service.store.base import Store
 
 T0 = 1_755_081_600.0
 FEED = TypeAdapter(FeedSettings)
@@ -134,10 +135,11 @@ def source(
     session: aiohttp.ClientSession,
     clock: FakeClock,
     metrics: Metrics | None = None,
+    store: Store | None = None,
 ) -> Source:
     gap = {} if config["kind"] == "sbs" else {"request_gap_s": 0}
     feed = FEED.validate_python({**gap, **config})
-    return build_source(feed, session, metrics, clock=clock, rng=random.Random(7))
+    return build_source(feed, session, metrics, clock=clock, rng=random.Random(7), store=store)
 
 
 class Collector:

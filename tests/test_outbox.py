@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -323,3 +325,80 @@ async def test_concurrency_limit_per_receiver(
         await asyncio.gather(*list(worker.tasks))
     assert sorted(hook.accepted) == [f"ep{e}-0" for e in range(5)]
     assert hook.most_in_flight == 2
+
+
+def leader(metrics: Metrics) -> float | None:
+    return metrics.registry.get_sample_value("borderwatch_delivery_leader")
+
+
+async def test_one_worker_per_store_delivers_and_another_takes_over(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    hook = Hook(ok)
+    url = await serve(hook)
+    clock = Clock()
+    metrics_a, metrics_b = Metrics(), Metrics()
+    first = OutboxWorker(
+        store, session, [receiver(url)], metrics_a, sent_ttl_s=60, clock=clock, holder="a"
+    )
+    second = OutboxWorker(
+        store, session, [receiver(url)], metrics_b, sent_ttl_s=60, clock=clock, holder="b"
+    )
+    await enqueue(store, item("ep1", 0, "opened"), item("ep2", 0, "opened"))
+    await settle(first)
+    await settle(second)  # the lease is taken: no send at all
+    assert (first.leader, second.leader) == (True, False)
+    assert (leader(metrics_a), leader(metrics_b)) == (1, 0)
+    assert sorted(hook.accepted) == ["ep1-0", "ep2-0"]
+    await enqueue(store, item("ep1", 1), item("ep3", 0, "opened"))
+    for _ in range(3):
+        await settle(second)
+        clock.now += outbox_module.LEASE_TTL_S  # the follower keeps asking: still refused
+    assert len(hook.requests) == 2
+    await settle(first)  # the leader renews (a third of its TTL passed) and delivers
+    assert sorted(hook.accepted) == ["ep1-0", "ep1-1", "ep2-0", "ep3-0"]
+    # Shutdown releases the lease: the other instance takes over at its next pass.
+    await enqueue(store, item("ep1", 2), item("ep4", 0, "opened"))
+    await first.close(grace_s=1.0)
+    assert (first.leader, leader(metrics_a)) == (False, 0)
+    await settle(second)
+    assert (second.leader, leader(metrics_b)) == (True, 1)
+    assert sorted(hook.accepted) == ["ep1-0", "ep1-1", "ep1-2", "ep2-0", "ep3-0", "ep4-0"]
+    assert len(hook.accepted) == len(set(hook.accepted))  # nothing delivered twice
+    await second.close(grace_s=1.0)
+
+
+async def test_a_worker_that_lost_the_lease_starts_nothing_but_finishes_in_flight(
+    store: Store, serve: Callable[[Hook], Awaitable[str]], session: aiohttp.ClientSession
+) -> None:
+    release = asyncio.Event()
+
+    async def hold(_: int) -> web.Response:
+        await release.wait()
+        return web.Response(status=200)
+
+    hook = Hook(hold)
+    url = await serve(hook)
+    clock = Clock()
+    first = OutboxWorker(store, session, [receiver(url)], Metrics(), sent_ttl_s=60, clock=clock)
+    await enqueue(store, item("ep1", 0, "opened"))
+    await first.step()
+    assert first.leader and len(first.tasks) == 1
+    host, pid, _ = first.holder.rsplit(":", 2)  # hostname:pid:random
+    assert (host, pid) == (socket.gethostname(), str(os.getpid()))
+    # The lease runs out while the send hangs (deleted: as if it expired) and another
+    # instance takes it.
+    assert await store.release_lease(outbox_module.LEASE_NAME, first.holder)
+    assert await store.acquire_lease(outbox_module.LEASE_NAME, "other", 60)
+    await enqueue(store, item("ep2", 0, "opened"))
+    clock.now += outbox_module.LEASE_TTL_S / 3  # time to renew: refused
+    await first.step()
+    assert not first.leader and len(first.tasks) == 1  # ep2 not started
+    release.set()
+    while first.tasks:
+        await asyncio.gather(*list(first.tasks))
+    assert hook.accepted == ["ep1-0"]  # the send in flight finished
+    assert [i.id for i in await store.outbox_pending()] == ["ep2-0"]
+    await first.close(grace_s=0)
+    # Its close does not release a lease it no longer holds.
+    assert await store.acquire_lease(outbox_module.LEASE_NAME, "third", 60) is False

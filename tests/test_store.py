@@ -402,3 +402,79 @@ async def test_silences_and_acknowledgements(store: Store, expire: Expire) -> No
     assert await store.acknowledged("fp") == b'{"by":"ana"}'
     await expire(1, KEYS.ack("fp"))
     assert await store.acknowledged("fp") is None
+
+
+# --- Feed budgets and leases --------------------------------------------------------------
+
+
+async def test_budget_counts_per_source_and_day_atomically(store: Store, expire: Expire) -> None:
+    assert await store.budget_spent("adsblol", "2025-08-13") == 0
+    assert await store.spend_budget("adsblol", "2025-08-13", 1, ttl_s=TTL) == 1
+    assert await store.spend_budget("adsblol", "2025-08-13", 4, ttl_s=TTL) == 5
+    assert await store.spend_budget("adsblol", "2025-08-13", 0, ttl_s=TTL) == 5
+    assert await store.budget_spent("adsblol", "2025-08-13") == 5
+    assert await store.budget_spent("adsblol", "2025-08-14") == 0  # each day apart
+    assert await store.budget_spent("adsbfi", "2025-08-13") == 0  # each source apart
+    spends = [store.spend_budget("adsbfi", "2025-08-13", 1, ttl_s=TTL) for _ in range(20)]
+    assert sorted(await asyncio.gather(*spends)) == list(range(1, 21))  # no lost update
+    with pytest.raises(ValueError):
+        await store.spend_budget("adsblol", "2025-08-13", -1, ttl_s=TTL)
+    with pytest.raises(ValueError):
+        await store.spend_budget("adsblol", "2025-08-13", 1, ttl_s=0)
+    await expire(TTL, KEYS.budget("adsblol", "2025-08-13"), KEYS.budget("adsbfi", "2025-08-13"))
+    assert await store.budget_spent("adsblol", "2025-08-13") == 0
+    assert await store.spend_budget("adsblol", "2025-08-13", 2, ttl_s=TTL) == 2
+
+
+async def test_lease_is_exclusive_renewable_and_released_by_its_holder(store: Store) -> None:
+    assert await store.acquire_lease("delivery", "a", TTL) is True
+    assert await store.acquire_lease("delivery", "b", TTL) is False  # exclusive
+    assert await store.acquire_lease("delivery", "a", TTL) is True  # renewed by its holder
+    assert await store.acquire_lease("other", "b", TTL) is True  # leases are independent
+    assert await store.release_lease("delivery", "b") is False  # not b's to release
+    assert await store.acquire_lease("delivery", "b", TTL) is False
+    assert await store.release_lease("delivery", "a") is True
+    assert await store.release_lease("delivery", "a") is False  # already gone
+    assert await store.acquire_lease("delivery", "b", 0.5) is True  # free: taken at once
+    assert await store.acquire_lease("delivery", "a", TTL) is False
+    with pytest.raises(ValueError):
+        await store.acquire_lease("delivery", "b", 0)
+
+
+async def test_lease_expiry_lets_another_holder_take_over(store: Store, expire: Expire) -> None:
+    assert await store.acquire_lease("delivery", "a", TTL)
+    await expire(TTL, KEYS.lease("delivery"))  # a died without releasing it
+    assert await store.acquire_lease("delivery", "b", TTL) is True
+    assert await store.acquire_lease("delivery", "a", TTL) is False  # a cannot renew it back
+    assert await store.release_lease("delivery", "a") is False  # nor delete b's
+    assert await store.acquire_lease("delivery", "b", TTL) is True
+
+
+async def test_memory_lease_renewal_extends_it(clock: FakeClock) -> None:
+    store = MemoryStore(clock=clock)
+    assert await store.acquire_lease("delivery", "a", 10)
+    clock.advance(6)
+    assert await store.acquire_lease("delivery", "a", 10)  # renewed: 10 s from now
+    clock.advance(6)  # 12 s after taking it, 6 s after renewing
+    assert await store.acquire_lease("delivery", "b", 10) is False
+    clock.advance(4)
+    assert await store.acquire_lease("delivery", "b", 10) is True
+
+
+async def test_redis_lease_renewal_resets_its_ttl(redis_url: str, raw: aioredis.Redis) -> None:
+    store = RedisStore(redis_url, prefix=PREFIX)
+    try:
+        assert await store.acquire_lease("delivery", "host:1:ab", TTL)
+        key = KEYS.lease("delivery")
+        assert key == f"{PREFIX}:lease:delivery"
+        assert await raw.get(key) == b"host:1:ab"
+        assert 0 < await raw.pttl(key) <= TTL * 1000
+        await raw.pexpire(key, 5000)  # most of the TTL has passed
+        assert await store.acquire_lease("delivery", "host:1:ab", TTL)
+        assert 5000 < await raw.pttl(key) <= TTL * 1000  # renewed to the full TTL
+        assert await store.acquire_lease("delivery", "host:2:cd", TTL) is False
+        assert await raw.get(key) == b"host:1:ab"  # untouched by the refused holder
+        assert await store.release_lease("delivery", "host:1:ab")
+        assert await raw.exists(key) == 0
+    finally:
+        await store.close()

@@ -11,12 +11,21 @@ sent log records it), or when it is deliberately dropped (silence, acknowledgeme
 repeat interval), or buried as a dead letter (refused, or undelivered for too long).
 Retry state is written back to the store after every failed attempt, so a SIGKILL or
 a Redis restart costs at most a repeat of the request in flight, with the same id.
+
+Only one instance per store (Redis prefix) delivers: the one holding the delivery
+lease. Each pass first takes or renews it (at most every third of its TTL); without it
+the worker starts no sends, while sends already in flight finish. `close` releases it,
+so another instance takes over at once; after a crash, once the TTL has run out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import os
 import random
+import secrets
+import socket
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -39,6 +48,13 @@ PENDING_LIMIT = 2000  # entries read per pass; the rest wait their turn
 IDLE_POLL_S = 1.0  # longest sleep between passes (another instance may enqueue)
 STORE_RETRY_S = 2.0  # pause after the store failed a pass
 DEAD_REFRESH_S = 15.0  # how often the dead-letter gauge is recounted
+LEASE_NAME = "delivery"  # the lease the delivering instance holds
+LEASE_TTL_S = 15.0  # default lease TTL; renewed every third of it
+
+
+def holder_id() -> str:
+    """This instance as a lease holder: hostname:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class OutboxWorker:
@@ -55,8 +71,11 @@ class OutboxWorker:
         map_source: MapSource | None = None,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        lease_ttl_s: float = LEASE_TTL_S,
+        holder: str | None = None,
     ) -> None:
-        """`receivers` without a URL are disabled: their entries wait in the outbox."""
+        """`receivers` without a URL are disabled: their entries wait in the outbox.
+        `holder` names this instance in the delivery lease (default `holder_id()`)."""
         self.store, self.session, self.metrics = store, session, metrics
         self.receivers = {r.name: r for r in receivers if r.url is not None}
         self.sent_ttl_s = sent_ttl_s
@@ -70,6 +89,11 @@ class OutboxWorker:
         self.last_update_at: dict[tuple[str, str], float] = {}
         self._silences: list[Silence] = []
         self._dead_counted_at = -DEAD_REFRESH_S
+        self.holder = holder or holder_id()
+        self.lease_ttl_s = lease_ttl_s
+        self.leader = False  # holds the delivery lease
+        self._renewed_at = -math.inf  # clock time the lease was last taken or renewed
+        metrics.delivery_leader.set(0)
         for name in self.receivers:
             metrics.dead_letters.labels(name).set(0)
 
@@ -111,21 +135,55 @@ class OutboxWorker:
 
     async def close(self, grace_s: float) -> None:
         """Let sends in flight finish for up to `grace_s`, then cancel them (they stay
-        in the outbox and are sent again, with the same id, after a restart)."""
+        in the outbox and are sent again, with the same id, after a restart); then
+        release the delivery lease so that another instance takes over at once."""
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=grace_s)
         for task in list(self.tasks):
             task.cancel()
         with suppress(asyncio.CancelledError):
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        self._set_leader(False)
+        self._renewed_at = -math.inf
+        try:
+            await self.store.release_lease(LEASE_NAME, self.holder)
+        except StoreError as exc:  # it expires on its own
+            log.warning("outbox.lease_release_failed", error=str(exc))
+
+    async def hold_lease(self, now: float) -> bool:
+        """Take the delivery lease, or renew it when a third of its TTL has passed;
+        True while this worker holds it. A store failure counts as not holding it."""
+        if self.leader and now - self._renewed_at < self.lease_ttl_s / 3:
+            return True
+        try:
+            held = await self.store.acquire_lease(LEASE_NAME, self.holder, self.lease_ttl_s)
+        except StoreError:
+            self._set_leader(False)
+            raise
+        if held:
+            self._renewed_at = now
+        elif self.leader:
+            log.warning("outbox.lease_lost", holder=self.holder)
+        self._set_leader(held)
+        return held
+
+    def _set_leader(self, leader: bool) -> None:
+        if leader and not self.leader:
+            log.info("outbox.lease_acquired", holder=self.holder)
+        self.leader = leader
+        self.metrics.delivery_leader.set(1 if leader else 0)
 
     async def step(self) -> float:
         """One pass: bury, start due sends; return seconds until the next pass is due."""
         now = self.clock()
+        leader = await self.hold_lease(now)
         pending = await self.store.outbox_pending(PENDING_LIMIT)
-        self._silences = [s for s in await self.store.silences() if s.active(now)]
         await self._gauges(pending, now)
-        wait = IDLE_POLL_S
+        # The next pass comes in time to renew the lease (or to try for it again).
+        wait = min(IDLE_POLL_S, self.lease_ttl_s / 3)
+        if not leader:
+            return wait  # another instance delivers; sends in flight still finish
+        self._silences = [s for s in await self.store.silences() if s.active(now)]
         episodes: set[tuple[str, str]] = set()
         due: list[OutboxItem] = []
         for item in pending:

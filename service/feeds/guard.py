@@ -1,15 +1,28 @@
 """Per-source protection: exponential backoff with jitter, a circuit breaker, a daily
-budget and an injectable clock (tests drive time by hand instead of sleeping)."""
+budget and an injectable clock (tests drive time by hand instead of sleeping).
+
+The daily budget itself is arithmetic on one process's view; the poller persists what
+it spends in the store (`Store.spend_budget`) and feeds the store's count back in
+(`DailyBudget.sync`), so a restart continues the day's count instead of starting over."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["Backoff", "CircuitBreaker", "Clock", "DailyBudget", "HostSpacing", "RealClock"]
+__all__ = [
+    "Backoff",
+    "CircuitBreaker",
+    "Clock",
+    "DailyBudget",
+    "HostSpacing",
+    "RealClock",
+    "utc_day",
+]
 
 _DAY_S = 86400.0
 
@@ -99,8 +112,9 @@ class CircuitBreaker:
 class DailyBudget:
     """Requests or credits allowed per UTC day; `limit` None means unlimited.
 
-    Kept in memory: after a restart the day starts again from the full budget, so a
-    provider's own counter (OpenSky's X-Rate-Limit-Remaining) is trusted when lower.
+    Counted here; `sync` raises the count to what the store says was spent today (by
+    this source before a restart, or by another instance), and a provider's own counter
+    (OpenSky's X-Rate-Limit-Remaining) is trusted when lower.
     """
 
     limit: int | None
@@ -133,6 +147,16 @@ class DailyBudget:
             self.reported_remaining -= cost
         return True
 
+    def sync(self, spent: float, now: float) -> None:
+        """The store counted `spent` for today: never count less than that."""
+        self._roll(now)
+        self.spent = max(self.spent, spent)
+
+    @staticmethod
+    def whole(cost: float) -> int:
+        """A request's cost as the store counts it (whole units, rounded up)."""
+        return max(0, math.ceil(cost))
+
     def report(self, remaining: float, now: float) -> None:
         """The provider told us what it has left for us (trusted when lower)."""
         self._roll(now)
@@ -155,6 +179,11 @@ class DailyBudget:
     def seconds_to_reset(now: float) -> float:
         """Seconds until the next UTC midnight, when budgets refill."""
         return _DAY_S - (now % _DAY_S)
+
+
+def utc_day(now: float) -> str:
+    """The UTC day of a wall-clock time, as "YYYY-MM-DD" (the budget's day)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
 
 
 class HostSpacing:

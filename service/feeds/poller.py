@@ -10,6 +10,11 @@ snapshot on at once. Any failure ends the cycle and schedules the next attempt:
   - with the daily budget spent, until the UTC day ends.
 A successful cycle waits `interval_s`, or longer when the daily budget left would not
 last the day at that pace (budget pacing; OpenSky's anonymous 400 credits, say).
+
+With a store, a limited budget survives restarts: each cycle first loads the day's
+count once per UTC day, and every spend is added to the store's per-(source, day)
+counter. A store failure never stops polling: the source logs it (once per cycle) and
+goes on with its own count, adding the unrecorded spends once the store answers.
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from service.feeds.guard import (
     DailyBudget,
     HostSpacing,
     RealClock,
+    utc_day,
 )
 from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.readsb import FeedDecodeError
 from service.feeds.status import FeedHooks
 from service.models import Snapshot
+from service.store.base import Store, StoreError
 
 __all__ = ["Emit", "FeedRequest", "HttpAdapter", "Poller"]
 
@@ -45,6 +52,8 @@ Emit = Callable[[Snapshot], Awaitable[None]]
 PolledFeed = AdsbxFeed | ReadsbFeed | OpenSkyFeed
 # A hostile or confused Retry-After must not silence a source for longer than this.
 MAX_RETRY_AFTER_S = 86400.0
+# The store's count of a day outlives the day (a late restart still finds it), then goes.
+BUDGET_TTL_S = 2 * 86400
 
 
 @dataclass(slots=True, frozen=True)
@@ -89,6 +98,7 @@ class Poller:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         spacing: HostSpacing | None = None,
+        store: Store | None = None,
     ) -> None:
         self.feed = feed
         self.spacing = spacing
@@ -99,6 +109,11 @@ class Poller:
         self.backoff = Backoff(feed.interval_s, feed.max_backoff_s, rng or random.Random())
         self.breaker = CircuitBreaker(feed.breaker_failures, feed.breaker_probe_s)
         self.budget = DailyBudget(budget)
+        # An unlimited budget needs no count: nothing is written for it.
+        self.store = store if budget is not None else None
+        self._loaded_day: str | None = None  # the day whose store count was loaded
+        self._unrecorded: tuple[str, int] = ("", 0)  # (day, spends the store missed)
+        self._store_warned = False  # logged a store failure this cycle
         hooks.budget(self.budget.remaining(self.clock.time()))
         hooks.circuit(False)
         hooks.waiting(0.0, None)
@@ -111,6 +126,8 @@ class Poller:
     async def cycle(self, emit: Emit) -> float:
         """One cycle; return how long to wait before the next one."""
         started = self.clock.monotonic()
+        self._store_warned = False
+        await self._load_budget()
         plan = self.adapter.plan()
         for index, request in enumerate(plan):
             if index:
@@ -124,6 +141,7 @@ class Poller:
                 wait = DailyBudget.seconds_to_reset(now)
                 self.hooks.waiting(wait, "budget_exhausted")
                 return wait
+            await self._record_spend(request.cost, now)
             self.hooks.budget(self.budget.remaining(now))
             retry_in = await self._request(request, emit)
             if retry_in is not None:
@@ -132,6 +150,51 @@ class Poller:
         pace = self.budget.pace_s(sum(r.cost for r in plan), self.clock.time())
         elapsed = self.clock.monotonic() - started
         return max(0.0, max(pace, self.feed.interval_s) - elapsed)
+
+    async def _load_budget(self) -> None:
+        """Once per UTC day (and again after a failure): what the store says was spent."""
+        if self.store is None:
+            return
+        now = self.clock.time()
+        day = utc_day(now)
+        if day == self._loaded_day:
+            return
+        try:
+            spent = await self.store.budget_spent(self.feed.name, day)
+        except StoreError as exc:
+            self._store_failed("load", exc)
+            return
+        self._loaded_day = day
+        self.budget.sync(spent, now)
+        self.hooks.budget(self.budget.remaining(now))
+        if spent:
+            log.info("feed.budget_loaded", source=self.feed.name, day=day, spent=spent)
+
+    async def _record_spend(self, cost: float, now: float) -> None:
+        """Add a spend to the store's count of the day (with any it missed before)."""
+        if self.store is None:
+            return
+        day = utc_day(now)
+        missed = self._unrecorded[1] if self._unrecorded[0] == day else 0
+        amount = DailyBudget.whole(cost)
+        if self._store_warned:  # failed this cycle: one store timeout per cycle at most
+            self._unrecorded = (day, missed + amount)
+            return
+        try:
+            total = await self.store.spend_budget(
+                self.feed.name, day, amount + missed, ttl_s=BUDGET_TTL_S
+            )
+        except StoreError as exc:
+            self._unrecorded = (day, missed + amount)
+            self._store_failed("spend", exc)
+            return
+        self._unrecorded = ("", 0)
+        self.budget.sync(total, now)
+
+    def _store_failed(self, op: str, exc: StoreError) -> None:
+        if not self._store_warned:
+            self._store_warned = True
+            log.warning("feed.budget_store_failed", source=self.feed.name, op=op, error=str(exc))
 
     async def _request(self, request: FeedRequest, emit: Emit) -> float | None:
         """Send and decode one request; the wait before retrying when it failed."""

@@ -20,6 +20,7 @@ from service.feeds.sbs_client import SbsSource
 from service.feeds.status import FeedHooks, SourceStatus
 from service.metrics import Metrics
 from service.models import Snapshot
+from service.store.base import Store
 
 __all__ = ["Runnable", "Source", "build_source", "build_sources", "fused_emit", "new_status"]
 
@@ -49,8 +50,10 @@ def build_source(
     rng: random.Random | None = None,
     status: SourceStatus | None = None,
     spacing: HostSpacing | None = None,
+    store: Store | None = None,
 ) -> Source:
-    """The source for one feed entry (`watch`: identify.watch addresses)."""
+    """The source for one feed entry (`watch`: identify.watch addresses; `store` keeps
+    the daily budget's count across restarts)."""
     status = status or new_status(feed)
     hooks = FeedHooks(status, metrics)
     if isinstance(feed, SbsFeed):
@@ -66,7 +69,15 @@ def build_source(
         adapter = OpenSkyAdapter(feed, clock)
         budget = feed.credits_per_day()
     poller = Poller(
-        feed, adapter, session, hooks, budget=budget, clock=clock, rng=rng, spacing=spacing
+        feed,
+        adapter,
+        session,
+        hooks,
+        budget=budget,
+        clock=clock,
+        rng=rng,
+        spacing=spacing,
+        store=store,
     )
     return Source(feed, status, poller)
 
@@ -83,12 +94,22 @@ def build_sources(
     *,
     watch: Iterable[str] = (),
     statuses: dict[str, SourceStatus] | None = None,
+    store: Store | None = None,
 ) -> list[Source]:
     """Every enabled source; `statuses` (by feed name) are used when given. Sources
-    share one HostSpacing: two entries on one provider keep to its 1 request/s."""
+    share one HostSpacing: two entries on one provider keep to its 1 request/s; and
+    `store`, which counts their daily budgets across restarts."""
     watch, statuses, spacing = list(watch), statuses or {}, HostSpacing()
     return [
-        build_source(f, session, metrics, watch=watch, status=statuses.get(f.name), spacing=spacing)
+        build_source(
+            f,
+            session,
+            metrics,
+            watch=watch,
+            status=statuses.get(f.name),
+            spacing=spacing,
+            store=store,
+        )
         for f in feeds
         if f.enabled
     ]

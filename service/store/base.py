@@ -159,4 +159,23 @@ class Store(Protocol):
         """Open episodes: fingerprint -> payload of the episode's latest notification."""
         ...
 
+    async def spend_budget(self, source: str, day: str, amount: int, *, ttl_s: int) -> int:
+        """Add `amount` to what `source` spent on the UTC `day` ("YYYY-MM-DD") and return
+        the day's total, atomically across instances; the count expires `ttl_s` after
+        the last spend."""
+        ...
+
+    async def budget_spent(self, source: str, day: str) -> int:
+        """What `source` spent on the UTC `day` (0 when nothing was recorded)."""
+        ...
+
+    async def acquire_lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        """Take the lease `name` for `holder` for `ttl_s` seconds, or renew it when
+        `holder` already has it; False (nothing changed) while another holder has it."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up if `holder` has it (compare and delete); True if it did."""
+        ...
+
     async def close(self) -> None: ...

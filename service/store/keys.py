@@ -118,6 +118,18 @@ class KeySpace:
         """Key marking one alert episode as acknowledged."""
         return self._entity("ack", episode_fingerprint)
 
+    # string integer INCRBY per request (OpenSky: per credit) a feed source spent on one
+    # UTC day ("YYYY-MM-DD"); EX about two days, set with each spend, so it outlives its day
+    def budget(self, source: str, day: str) -> str:
+        """Key of one feed source's budget spent on one UTC day."""
+        return self._entity("budget", f"{source}:{day}")
+
+    # string holder id ("host:pid:random") SET NX PX by the instance holding the lease,
+    # PEXPIREd by it while it lives, deleted by it on shutdown; expires if it dies
+    def lease(self, name: str) -> str:
+        """Key of one lease (e.g. "delivery": the one instance that delivers)."""
+        return self._entity("lease", name)
+
     @property
     def pattern(self) -> str:
         """A SCAN MATCH pattern matching every key of this deployment and no other."""

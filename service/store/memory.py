@@ -36,6 +36,21 @@ def check_ttl(ttl_s: int) -> None:
         raise ValueError(f"ttl_s must be >= 1, got {ttl_s}")
 
 
+def check_budget_args(amount: int, ttl_s: int) -> None:
+    """Reject a negative spend (a budget only ever fills up) and a bad TTL."""
+    if amount < 0:
+        raise ValueError(f"amount must be >= 0, got {amount}")
+    check_ttl(ttl_s)
+
+
+def lease_ms(ttl_s: float) -> int:
+    """A lease TTL in whole milliseconds (PX), rejecting what Redis would refuse."""
+    ms = int(ttl_s * 1000)
+    if ms < 1:
+        raise ValueError(f"ttl_s must be >= 0.001, got {ttl_s}")
+    return ms
+
+
 class MemoryStore(MemoryOutbox, Store):
     """In-process `Store`; one instance is one independent store."""
 
@@ -52,6 +67,8 @@ class MemoryStore(MemoryOutbox, Store):
         self._alive: _Expiring[bytes] = _Expiring()
         self._recent: _Expiring[list[bytes]] = _Expiring()
         self._episodes: _Expiring[dict[str, bytes]] = _Expiring()
+        self._budgets: _Expiring[int] = _Expiring()  # "<source>:<day>" -> spent
+        self._leases: _Expiring[str] = _Expiring()  # name -> holder
         self._last_sweep = clock()
         self._init_outbox()
 
@@ -181,6 +198,36 @@ class MemoryStore(MemoryOutbox, Store):
         """fingerprint -> latest payload of every open episode (a copy)."""
         return dict(self._episodes.get("", self._clock()) or {})
 
+    async def spend_budget(self, source: str, day: str, amount: int, *, ttl_s: int) -> int:
+        """Add `amount` to the day's count, renew its expiry, return the new total."""
+        check_budget_args(amount, ttl_s)
+        now = self._maybe_sweep()
+        key = f"{source}:{day}"
+        total = (self._budgets.get(key, now) or 0) + amount
+        self._budgets.put(key, total, now + ttl_s)
+        return total
+
+    async def budget_spent(self, source: str, day: str) -> int:
+        """The day's count, 0 when never spent (or expired)."""
+        return self._budgets.get(f"{source}:{day}", self._clock()) or 0
+
+    async def acquire_lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        """Take or renew the lease unless another holder has it and it has not expired."""
+        deadline = lease_ms(ttl_s) / 1000
+        now = self._clock()
+        current = self._leases.get(name, now)
+        if current is not None and current != holder:
+            return False
+        self._leases.put(name, holder, now + deadline)
+        return True
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Drop the lease if `holder` has it."""
+        if self._leases.get(name, self._clock()) != holder:
+            return False
+        self._leases.pop(name)
+        return True
+
     async def close(self) -> None:
         """Nothing to release; the data stays readable until the instance is dropped."""
 
@@ -189,6 +236,7 @@ class MemoryStore(MemoryOutbox, Store):
         if now - self._last_sweep >= _SWEEP_EVERY_S:
             for table in (self._states, self._tracks, self._notified, self._active):
                 table.sweep(now)
+            self._budgets.sweep(now)
             self._sent.sweep(now)
             self._acks.sweep(now)
             self._last_sweep = now
