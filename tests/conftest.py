@@ -73,6 +73,18 @@ async def redis_url(redis_server: str) -> AsyncIterator[str]:
     yield redis_server
 
 
+@pytest.fixture
+def backend_url(request: pytest.FixtureRequest) -> str | None:
+    """For tests parametrised with `store` in ("memory", "redis"): the flushed test Redis
+    URL on Redis runs, else None (memory runs need no Redis).
+
+    Synchronous because an async fixture cannot pull another async fixture lazily."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("store") == "redis":
+        return str(request.getfixturevalue("redis_url"))
+    return None
+
+
 @pytest.fixture(scope="session")
 def boundaries_path() -> Path:
     """The boundary index, built on first use (the same command `make boundaries` runs)."""

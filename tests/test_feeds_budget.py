@@ -22,16 +22,6 @@ MIDNIGHT = 86400 - T0 % 86400  # T0 is 13:20 UTC
 TODAY, TOMORROW = utc_day(T0), utc_day(T0 + MIDNIGHT)
 
 
-@pytest.fixture
-def backend_url(request: pytest.FixtureRequest) -> str | None:
-    """The flushed test Redis for Redis runs (sync: an async fixture cannot pull
-    another async fixture lazily)."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("store") == "redis":
-        return str(request.getfixturevalue("redis_url"))
-    return None
-
-
 @pytest.fixture(params=["memory", "redis"])
 async def store(request: pytest.FixtureRequest, backend_url: str | None) -> AsyncIterator[Store]:
     opened: Store = (

@@ -71,16 +71,6 @@ async def ok(_: int) -> web.Response:
     return web.Response(status=204)
 
 
-@pytest.fixture
-def backend_url(request: pytest.FixtureRequest) -> str | None:
-    """The flushed test Redis for Redis runs (sync: an async fixture cannot pull
-    another async fixture lazily)."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("store") == "redis":
-        return str(request.getfixturevalue("redis_url"))
-    return None
-
-
 @pytest.fixture(params=["memory", "redis"])
 async def store(request: pytest.FixtureRequest, backend_url: str | None) -> AsyncIterator[Store]:
     if backend_url is None:

@@ -52,18 +52,6 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def backend_url(request: pytest.FixtureRequest) -> str | None:
-    """The flushed test Redis URL for Redis runs, else None (memory runs need no Redis).
-
-    Synchronous because an async fixture cannot pull another async fixture lazily."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("store") == "redis":
-        url: str = request.getfixturevalue("redis_url")
-        return url
-    return None
-
-
 @pytest.fixture(params=["memory", "redis"])
 async def store(
     request: pytest.FixtureRequest, clock: FakeClock, backend_url: str | None
