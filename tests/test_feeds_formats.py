@@ -16,12 +16,12 @@ from service.config_feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed
 from service.feeds.adsbx import adsbx_urls
 from service.feeds.fuse import Fuser
 from service.feeds.guard import Backoff, CircuitBreaker, DailyBudget, HostSpacing
-from service.feeds.http import parse_retry_after
 from service.feeds.opensky import credit_cost, decode_states
 from service.feeds.readsb import FeedDecodeError
 from service.feeds.sbs import SbsAssembler
 from service.feeds.tiles import haversine_nm, tile_box
 from service.models import Position, Quality, Snapshot
+from service.retry_after import parse_retry_after
 
 FEEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds"
 needs_feeds = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"no captures at {FEEDS}")
@@ -241,6 +241,9 @@ def test_budget_breaker_backoff_and_retry_after() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
     assert parse_retry_after("soon") is None and parse_retry_after("-5") == 0
     assert parse_retry_after("9" * 100) is None
+    # A date without a zone is GMT, whatever the machine's time zone.
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now=1445412470) == 10
+    assert parse_retry_after("1.5") == 1.5 and parse_retry_after("nan") is None
 
 
 def _pos(hex_: str, t: float, source: str) -> Position:

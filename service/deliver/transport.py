@@ -24,8 +24,8 @@ from service.deliver.webhook import (
     DeliveryOutcome,
     classify,
     discard_body,
-    parse_retry_after,
 )
+from service.retry_after import parse_retry_after
 from service.store.records import OutboxItem
 
 Receiver = WebhookReceiver | SlackReceiver | DiscordReceiver

@@ -15,8 +15,6 @@ response body is never logged.
 
 from __future__ import annotations
 
-import email.utils
-from datetime import UTC
 from enum import StrEnum
 
 import aiohttp
@@ -60,23 +58,3 @@ def classify(status: int | None) -> DeliveryOutcome | None:
     if 200 <= status < 300:
         return DeliveryOutcome.DELIVERED
     return DeliveryOutcome.REJECTED
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from ``Retry-After`` (delta-seconds or HTTP-date; a past date is 0).
-
-    None when absent or unparseable: the caller falls back to its own backoff.
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        # Longer than 10 digits is centuries; any cap the caller applies is smaller.
-        return float(value) if len(value) <= 10 else float("inf")
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # HTTP-dates are GMT by definition
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)

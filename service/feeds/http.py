@@ -10,15 +10,15 @@ bound is refused before any of the body is read.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import aiohttp
 
-__all__ = ["USER_AGENT", "FetchError", "HttpResponse", "fetch", "parse_retry_after"]
+from service.retry_after import parse_retry_after
+
+__all__ = ["USER_AGENT", "FetchError", "HttpResponse", "fetch"]
 
 # Honest and contactable, as the providers ask (adsb.fi, OpenSky terms).
 USER_AGENT: Final = (
@@ -93,23 +93,3 @@ async def fetch(
         raise FetchError("connection", type(exc).__name__) from exc
     except OSError as exc:  # e.g. DNS failure surfacing below aiohttp
         raise FetchError("connection", type(exc).__name__) from exc
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value (delta seconds or an HTTP date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > 64:  # a header is untrusted input too
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
