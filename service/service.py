@@ -60,10 +60,6 @@ async def run_service(
     async def consume() -> None:
         while True:
             snapshot = await snapshots.get()
-            clock = app.pipeline.clock
-            if clock is not None and snapshot.now <= clock:
-                # Another source's snapshot a little behind: positions still count.
-                snapshot.now = clock + 0.001
             produced = await app.pipeline.process(snapshot, source="live")
             await record_notifications(app, produced)
             if produced:
@@ -94,7 +90,9 @@ async def run_service(
                     statuses=feeds,
                     store=app.store,
                 )
-                emit = fused_emit(Fuser(), snapshots)
+                # Fused snapshots come strictly after the restored pipeline clock, so the
+                # pipeline never skips one as already processed.
+                emit = fused_emit(Fuser(after=app.pipeline.clock), snapshots)
                 pollers = [group.create_task(source.runner.run(emit)) for source in sources]
                 consumer = group.create_task(consume())
                 deliverer = group.create_task(worker.run())

@@ -263,6 +263,12 @@ def test_fusion_newest_wins_keeps_source_and_counts_a_report_once() -> None:
     assert fuser.fuse(Snapshot(101, [_pos("cccccc", 99, "a")])) is None  # nothing new
 
 
+def test_fusion_after_a_restored_clock_stays_after_it() -> None:
+    fused = Fuser(after=200.0).fuse(Snapshot(150, [_pos("aaaaaa", 149, "a")]))
+    assert fused is not None and fused.now > 200.0
+    assert [p.hex for p in fused.positions] == ["aaaaaa"]
+
+
 @needs_feeds
 def test_feeds_decode_command_prints_positions_and_rejects() -> None:
     capture = FEEDS / "aircraft_json__dump1090fa__r00b-roob1090__2020-02-12.json"

@@ -34,9 +34,11 @@ class FuseStats:
 class Fuser:
     """Keeps the newest fix time per address and filters snapshots against it."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: float | None = None) -> None:
+        """`after`: a feed time every fused snapshot must come after (the clock of a
+        pipeline restored from the store)."""
         self.newest: dict[str, float] = {}
-        self.now: float | None = None
+        self.now: float | None = after
         self.stats = FuseStats()
         self._pruned_at = 0.0
 
