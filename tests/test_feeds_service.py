@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from service.config import Settings
 from service.replay_cmd import replay
 from service.service import run_service
 
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 LINES = 660  # the first 110 minutes of TROY701: the crossing and depth milestones
 
 
@@ -25,6 +27,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def serve_feed_and_hook(aircraft_json: Handler, hook: Handler) -> tuple[web.AppRunner, str]:
+    """A local receiver's aircraft.json at /data/aircraft.json and a webhook at /hook."""
+    app = web.Application()
+    app.router.add_get("/data/aircraft.json", aircraft_json)
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+def live_feed(base: str) -> dict[str, Any]:
+    """The feed config for `serve_feed_and_hook`'s aircraft.json, polled flat out."""
+    return {
+        "name": "receiver",
+        "kind": "readsb",
+        "url": f"{base}/data/aircraft.json",
+        "interval_s": 0.001,
+        "request_gap_s": 0,
+    }
 
 
 def key(body: dict[str, Any]) -> tuple[str, str, int, str]:
@@ -66,24 +90,12 @@ async def test_run_against_local_servers_alerts_like_a_replay(
             all_received.set()
         return web.Response(status=204)
 
-    app = web.Application()
-    app.router.add_get("/data/aircraft.json", aircraft_json)
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    runner, base = await serve_feed_and_hook(aircraft_json, hook)
     settings = Settings.model_validate(
         {
             **base_settings,
             "feeds": [
-                {
-                    "name": "receiver",
-                    "kind": "readsb",
-                    "url": f"{base}/data/aircraft.json",
-                    "interval_s": 0.001,
-                    "request_gap_s": 0,
-                },
+                live_feed(base),
                 {
                     "name": "dead",
                     "kind": "adsbx",
@@ -189,26 +201,12 @@ async def test_sigterm_while_snapshots_and_deliveries_flow_stops_promptly(
         first_alert.set()
         return web.Response(status=204)
 
-    app = web.Application()
-    app.router.add_get("/aircraft.json", aircraft_json)
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    runner, base = await serve_feed_and_hook(aircraft_json, hook)
     settings = Settings.model_validate(
         {
             "boundaries": {"path": str(boundaries_path)},
             "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
-            "feeds": [
-                {
-                    "name": "receiver",
-                    "kind": "readsb",
-                    "url": f"{base}/aircraft.json",
-                    "interval_s": 0.001,
-                    "request_gap_s": 0,
-                }
-            ],
+            "feeds": [live_feed(base)],
             "receivers": [{"name": "hook", "url": f"{base}/hook"}],
             "http": {"host": "127.0.0.1", "port": free_port()},
         }
