@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from net_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST = "127.0.0.1"
@@ -39,9 +40,7 @@ def redis_server() -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("no Redis answers on 127.0.0.1:6379 and redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind((REDIS_HOST, 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     workdir = tempfile.mkdtemp(prefix="borderwatch-redis-")
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", REDIS_HOST, "--save", "", "--dir", workdir],

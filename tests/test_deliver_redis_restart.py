@@ -8,7 +8,6 @@ import asyncio
 import json
 import shutil
 import signal
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import msgspec
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from net_support import free_port
 from pydantic import SecretStr
 
 from service.config_receivers import WebhookReceiver
@@ -28,12 +28,6 @@ from service.store import RedisStore
 from service.store.records import OutboxItem
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def start_redis(port: int, workdir: Path) -> asyncio.subprocess.Process:

@@ -7,13 +7,13 @@ import asyncio
 import gzip
 import io
 import json
-import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from net_support import free_port
 
 from service.config import Settings
 from service.replay_cmd import replay
@@ -21,12 +21,6 @@ from service.service import run_service
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 LINES = 660  # the first 110 minutes of TROY701: the crossing and depth milestones
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def serve_feed_and_hook(aircraft_json: Handler, hook: Handler) -> tuple[web.AppRunner, str]:

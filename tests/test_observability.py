@@ -16,7 +16,6 @@ import gzip
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -26,6 +25,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from net_support import free_port
 
 from service.config import Settings
 from service.service import run_service
@@ -38,12 +38,6 @@ RATE_INTERVAL = "10s"
 START_AT = 1_755_073_500.0  # 2025-08-13 08:25 UTC: 12 minutes before the crossing
 SNAPSHOTS_PER_POLL = 2
 QUERY_DEADLINE_S = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _required() -> bool:

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from net_support import free_port
 
 from service.config import Settings
 from service.service import run_service
 
 T0 = 1_755_081_600.0  # 2025-08-13 10:40 UTC
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def adsbx_response(request_no: int) -> dict[str, Any]:

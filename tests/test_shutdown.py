@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,18 +21,13 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from net_support import free_port
 
 from service.store import KeySpace
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bwshutdowntest"
 T0 = 1_755_081_600.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Local:
