@@ -260,12 +260,12 @@ class OutboxWorker:
                 await self.store.outbox_done(item, sent_ttl_s=self.sent_ttl_s)
                 if item.kind != "resolved":  # the repeat interval counts from here
                     self.last_update_at[(receiver.name, item.fingerprint)] = item.at
-                self.metrics.deliveries.labels(receiver.name, "delivered").inc()
+                self.metrics.deliveries.labels(receiver.name, attempt.outcome).inc()
             logger.info("webhook.delivered")
         elif attempt.outcome is DeliveryOutcome.REJECTED:
             logger.error("webhook.rejected")
             for item in items:
-                await self._bury(item, f"rejected with HTTP {attempt.status}", now, "rejected")
+                await self._bury(item, f"rejected with HTTP {attempt.status}", now, attempt.outcome)
         else:
             for item in items:
                 await self._retry(receiver, item, attempt.label, attempt.retry_after_s, now)
@@ -303,7 +303,11 @@ class OutboxWorker:
         )
 
     async def _bury(
-        self, item: OutboxItem, reason: str, now: float, outcome: str = "gave_up"
+        self,
+        item: OutboxItem,
+        reason: str,
+        now: float,
+        outcome: DeliveryOutcome = DeliveryOutcome.GAVE_UP,
     ) -> None:
         await self.store.outbox_bury(msgspec.structs.replace(item, dead_reason=reason, dead_at=now))
         self.metrics.deliveries.labels(item.receiver, outcome).inc()

@@ -9,7 +9,7 @@ import structlog
 
 from service.metrics import Metrics
 
-__all__ = ["FeedHooks", "FeedStatus", "SourceStatus"]
+__all__ = ["FeedHooks", "SourceStatus"]
 
 log = structlog.get_logger(__name__)
 
@@ -34,10 +34,6 @@ class SourceStatus:
         if self.last_success is None:
             return False
         return now - self.last_success <= max(60.0, intervals * self.interval_s)
-
-
-# The name the HTTP endpoints have always used.
-FeedStatus = SourceStatus
 
 
 class FeedHooks:
