@@ -22,7 +22,7 @@ from service.detect.events import AreaFacts, Event, LoiterFacts, SignalFacts, Sq
 from service.detect.squawk import meaning as squawk_meaning
 from service.geo import format_latlon
 from service.locate.countries import country_name
-from service.track import Identity
+from service.track import Identity, TrackPoint
 
 PAYLOAD_VERSION = "1"
 _ID_NAMESPACE = uuid.UUID("5f0c1d7e-7b9a-4a5e-9a57-b0d3e3a7c701")
@@ -76,14 +76,7 @@ class Notification:
                 "confidence": round(ident.confidence, 3),
                 "identified_by": [{"method": m, "detail": d} for m, d in ident.reasons],
             },
-            "position": {
-                "time": iso(point.time),
-                "lat": round(point.lat, 5),
-                "lon": round(point.lon, 5),
-                "alt_ft": point.alt_ft,
-                "gs_kt": point.gs_kt,
-                "track_deg": point.track_deg,
-            },
+            "position": position_json(point),
             "summary": summary(self),
         }
         facts = event.facts
@@ -130,6 +123,18 @@ class Notification:
     def body(self) -> bytes:
         """The payload as compact JSON bytes, exactly what is signed and sent."""
         return msgspec.json.encode(self.payload())
+
+
+def position_json(point: TrackPoint) -> dict[str, Any]:
+    """A track point as the payload's `position` object (the API's track points extend it)."""
+    return {
+        "time": iso(point.time),
+        "lat": round(point.lat, 5),
+        "lon": round(point.lon, 5),
+        "alt_ft": point.alt_ft,
+        "gs_kt": point.gs_kt,
+        "track_deg": point.track_deg,
+    }
 
 
 def iso(timestamp: float) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from service.alerts.notification import iso
+from service.alerts.notification import iso, position_json
 from service.config import FeedSettings
 from service.feeds.status import SourceStatus
 from service.locate.countries import country_name
@@ -22,12 +22,7 @@ from service.track import Identity, TrackPoint
 def point_json(point: TrackPoint) -> dict[str, Any]:
     """One track point."""
     return {
-        "time": iso(point.time),
-        "lat": round(point.lat, 5),
-        "lon": round(point.lon, 5),
-        "alt_ft": point.alt_ft,
-        "gs_kt": point.gs_kt,
-        "track_deg": point.track_deg,
+        **position_json(point),
         "on_ground": point.on_ground,
         "country": point.country,
         "depth_km": round(point.depth_km, 1) if point.depth_km is not None else None,
