@@ -39,12 +39,12 @@ from redis.exceptions import RedisError
 
 from service import logs
 from service.app import build_app
-from service.config import BoundarySettings, Settings, load_settings
 from service.feeds.readsb import decode_snapshot
 from service.identify import Identifier
 from service.locate import Boundaries, BoundariesError
 from service.models import Position, Snapshot
 from service.replay_cmd import replay
+from service.settings import BoundarySettings, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BOUNDARIES = ROOT / "var" / "boundaries.bin"

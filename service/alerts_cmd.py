@@ -24,7 +24,7 @@ from service.alerts.silences import (
     new_silence,
     silence_json,
 )
-from service.config import ConfigError, load_settings
+from service.settings import ConfigError, load_settings
 from service.store import RedisStore
 from service.store.base import Store, StoreError
 

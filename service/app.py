@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.config import ConfigError, Settings
 from service.identify import Identifier
 from service.identify.lists import ListError, load_lists
 from service.identify.tables import Designator, OperatorKind
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.pipeline import Pipeline
+from service.settings import ConfigError, Settings
 from service.store import open_store
 from service.store.base import Store
 

@@ -12,8 +12,8 @@ import time
 from typing import TextIO
 
 from service.app import build_app
-from service.config import Settings
 from service.feeds.replay import iter_snapshots
+from service.settings import Settings
 
 
 async def list_candidates(settings: Settings, path: str, out: TextIO) -> str:

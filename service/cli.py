@@ -13,7 +13,7 @@ from pathlib import Path
 import structlog
 
 from service import alerts_cmd, logs
-from service.config import ConfigError, Settings, load_settings
+from service.settings import ConfigError, Settings, load_settings
 
 log = structlog.get_logger(__name__)
 
@@ -208,7 +208,7 @@ def _cmd_config_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_docs(args: argparse.Namespace) -> int:
-    from service.config_docs import render
+    from service.settings.docs import render
 
     print(render(), end="")
     return 0

@@ -19,9 +19,8 @@ import numpy as np
 import structlog
 
 from service.alerts.notification import Notification, fingerprint, notification_id
-from service.alerts.routing import Receiver, outbox_items
+from service.alerts.routing import outbox_items
 from service.candidates import CandidateBook
-from service.config import Rule, Settings
 from service.detect.events import Event
 from service.detect.rules import RULE_TYPES, has_open_episode, run_rules, selects
 from service.identify import Identifier
@@ -31,6 +30,7 @@ from service.locate.areas import Areas
 from service.locate.nearby import NearbyBorders
 from service.metrics import Metrics
 from service.models import Position, Snapshot
+from service.settings import Receiver, Rule, Settings
 from service.store.base import AircraftSave, Store
 from service.track import (
     AircraftRecord,

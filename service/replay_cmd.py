@@ -11,11 +11,11 @@ import aiohttp
 import structlog
 
 from service.app import build_app
-from service.config import Settings
 from service.deliver.outbox import OutboxWorker
 from service.feeds.replay import iter_snapshots
 from service.pipeline import Stats
 from service.render.source import map_source
+from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,6 @@ import structlog
 from aiohttp import web
 
 from service.app import build_app
-from service.config import Settings
 from service.deliver.outbox import OutboxWorker
 from service.feeds.fuse import Fuser
 from service.feeds.sources import build_sources, fused_emit, new_status
@@ -25,6 +24,7 @@ from service.metrics import Metrics
 from service.models import Snapshot
 from service.render.source import map_source
 from service.runtime import beat_forever, farewell, record_notifications
+from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 

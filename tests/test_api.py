@@ -21,13 +21,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from openapi_check import get
 
 from service.app import App, build_app
-from service.config import Settings
 from service.feeds.status import SourceStatus
 from service.http import build_http_app
 from service.http.auth import token_matches
 from service.http.context import CONTEXT_KEY
 from service.models import Position, Snapshot
 from service.runtime import record_notifications
+from service.settings import Settings
 from service.store import MemoryStore, RedisStore, Store
 
 T0 = 1_755_081_600.0  # 2025-08-13 10:40 UTC

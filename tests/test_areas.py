@@ -14,10 +14,10 @@ import shapely
 import yaml
 
 from service.app import build_app
-from service.config import ConfigError, LoiterRule, Settings, SignalLostRule, load_settings
 from service.detect import loiter, signal_lost
 from service.locate.areas import AreaError, Areas, read_area
 from service.models import Position, Snapshot
+from service.settings import ConfigError, LoiterRule, Settings, SignalLostRule, load_settings
 from service.track import Identity, Track, TrackPoint, point_decoder
 
 T0 = 1_755_072_000.0

@@ -17,11 +17,11 @@ from aiohttp import web
 from service.alerts.notification import Notification
 from service.app import build_app
 from service.candidates import CandidateBook
-from service.config import ForeignAirspaceRule, Settings
 from service.detect.events import AreaFacts, Event
 from service.http import build_http_app
 from service.identify import Identifier
 from service.models import Category, Position, Reason, Snapshot, Verdict
+from service.settings import ForeignAirspaceRule, Settings
 from service.track import Identity, TrackPoint
 
 ROOT = Path(__file__).resolve().parent.parent

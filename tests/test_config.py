@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from service.config import DEFAULT_CONFIG, ConfigError, Settings, expand_env, load_settings
+from service.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from service.settings.env import expand_env
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -78,7 +79,7 @@ def test_schema_documents_every_rule_type() -> None:
 
 
 def test_configuration_reference_is_current_and_complete() -> None:
-    from service.config_docs import render
+    from service.settings.docs import render
 
     text = render()
     assert (

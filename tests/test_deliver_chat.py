@@ -21,13 +21,12 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from pydantic import SecretStr
 
-from service.config_receivers import DiscordReceiver, SlackReceiver
 from service.deliver import discord, slack
 from service.deliver.outbox import OutboxWorker
-from service.deliver.transport import Receiver
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.render.map import MapSpec, render_png
+from service.settings.receivers import DiscordReceiver, Receiver, SlackReceiver
 from service.store import MemoryStore
 from service.store.records import OutboxItem
 

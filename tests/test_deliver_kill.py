@@ -18,9 +18,9 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from service.config import DEFAULT_CONFIG, load_settings
 from service.deliver.signing import verify
 from service.replay_cmd import replay
+from service.settings import DEFAULT_CONFIG, load_settings
 from service.store.keys import KeySpace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestServer
 from net_support import free_port
 from pydantic import SecretStr
 
-from service.config_receivers import WebhookReceiver
 from service.deliver import outbox as outbox_module
 from service.deliver.outbox import OutboxWorker
 from service.metrics import Metrics
+from service.settings.receivers import WebhookReceiver
 from service.store import RedisStore
 from service.store.records import OutboxItem
 

@@ -15,9 +15,9 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 
 from service.app import build_app
-from service.config import DEFAULT_CONFIG, Settings, load_settings
 from service.feeds.replay import iter_snapshots
 from service.replay_cmd import replay
+from service.settings import DEFAULT_CONFIG, Settings, load_settings
 
 
 def settings(boundaries_path: Path, receivers: list[dict[str, object]]) -> Settings:

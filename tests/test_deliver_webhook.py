@@ -27,12 +27,12 @@ from multidict import CIMultiDict
 from outbox_support import T0, Clock, enqueue, item, settle
 from pydantic import SecretStr
 
-from service.config import ConfigError, load_settings
-from service.config_receivers import WebhookReceiver
 from service.deliver import outbox as outbox_module
 from service.deliver.outbox import OutboxWorker
 from service.deliver.signing import verify
 from service.metrics import Metrics
+from service.settings import ConfigError, load_settings
+from service.settings.receivers import WebhookReceiver
 from service.store import MemoryStore
 from service.store.records import OutboxItem
 

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 from pydantic import SecretStr
 
-from service.config import DEFAULT_CONFIG, Settings, load_settings
 from service.locate import Boundaries
 from service.replay_cmd import replay
+from service.settings import DEFAULT_CONFIG, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas" / "webhook-v1.schema.json").read_text())

@@ -18,7 +18,12 @@ import jsonschema
 import pytest
 
 from service.alerts.notification import iso
-from service.config import (
+from service.detect import foreign_airspace, loiter, signal_lost
+from service.detect.events import AreaFacts, LoiterFacts
+from service.locate.places import nearest_airport, nearest_place
+from service.models import Category
+from service.replay_cmd import replay
+from service.settings import (
     DEFAULT_CONFIG,
     ConfigError,
     ForeignAirspaceRule,
@@ -27,11 +32,6 @@ from service.config import (
     SignalLostRule,
     load_settings,
 )
-from service.detect import foreign_airspace, loiter, signal_lost
-from service.detect.events import AreaFacts, LoiterFacts
-from service.locate.places import nearest_airport, nearest_place
-from service.models import Category
-from service.replay_cmd import replay
 from service.track import Identity, Track, TrackPoint, point_decoder, point_encoder
 
 ROOT = Path(__file__).resolve().parent.parent

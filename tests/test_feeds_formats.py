@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from service.config import Settings
-from service.config_feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed
 from service.feeds.adsbx import adsbx_urls
 from service.feeds.fuse import Fuser
 from service.feeds.guard import Backoff, CircuitBreaker, DailyBudget, HostSpacing
@@ -22,6 +20,8 @@ from service.feeds.sbs import SbsAssembler
 from service.feeds.tiles import haversine_nm, tile_box
 from service.models import Position, Quality, Snapshot
 from service.retry_after import parse_retry_after
+from service.settings import Settings
+from service.settings.feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed
 
 FEEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds"
 needs_feeds = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"no captures at {FEEDS}")

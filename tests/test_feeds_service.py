@@ -15,9 +15,9 @@ import aiohttp
 from aiohttp import web
 from net_support import free_port
 
-from service.config import Settings
 from service.replay_cmd import replay
 from service.service import run_service
+from service.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 LINES = 660  # the first 110 minutes of TROY701: the crossing and depth milestones

@@ -13,11 +13,11 @@ import pytest
 from aiohttp import web
 from pydantic import TypeAdapter
 
-from service.config_feeds import FeedSettings
 from service.feeds.fuse import Fuser
 from service.feeds.sources import Source, build_source
 from service.metrics import Metrics
 from service.models import Snapshot
+from service.settings.feeds import FeedSettings
 from service.store.base import Store
 
 T0 = 1_755_081_600.0

@@ -9,11 +9,11 @@ import structlog
 import yaml
 
 from service.app import build_identifier
-from service.config import ConfigError, load_settings
 from service.identify import Identifier
 from service.identify.lists import ListError, check_header, load_list, load_lists
 from service.identify.tables import Designator, OperatorKind
 from service.models import Category, Reason
+from service.settings import ConfigError, load_settings
 
 HEADER = (
     "$ICAO,$Registration,$Operator,$Type,$ICAO Type,#CMPG,$Tag 1,$#Tag 2,$#Tag 3,Category,$#Link"

@@ -27,8 +27,8 @@ import pytest
 from aiohttp import web
 from net_support import free_port
 
-from service.config import Settings
 from service.service import run_service
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

@@ -19,8 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from openapi_check import DOCUMENT, METHODS, call
 
 from service.app import build_app
-from service.config import Settings
 from service.http import build_http_app
+from service.settings import Settings
 
 TOKEN = "openapi-t0ken"
 PATHS: dict[str, Any] = yaml.safe_load(DOCUMENT.read_text())["paths"]

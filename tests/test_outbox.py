@@ -20,11 +20,11 @@ from aiohttp.test_utils import TestServer
 from outbox_support import T0, Clock, enqueue, item, settle
 from pydantic import SecretStr
 
-from service.config_receivers import WebhookReceiver
 from service.deliver import outbox as outbox_module
 from service.deliver.outbox import OutboxWorker
 from service.deliver.signing import verify
 from service.metrics import Metrics
+from service.settings.receivers import WebhookReceiver
 from service.store import MemoryStore, RedisStore, Store, StoreError
 from service.store.records import OutboxItem, Silence
 

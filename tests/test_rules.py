@@ -8,10 +8,10 @@ from typing import TypeVar
 
 import msgspec
 
-from service.config import ForeignAirspaceRule, LoiterRule, Rule, SignalLostRule
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AreaFacts, Event, LoiterFacts
 from service.detect.rules import run_rules
+from service.settings import ForeignAirspaceRule, LoiterRule, Rule, SignalLostRule
 from service.track import Identity, Track, TrackPoint
 
 US_GOV = Identity(hex="ae2fd0", category="government", state="US", reasons=[])

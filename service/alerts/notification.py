@@ -17,11 +17,11 @@ from typing import Any
 
 import msgspec
 
-from service.config import Rule
 from service.detect.events import AreaFacts, Event, LoiterFacts, SignalFacts, SquawkFacts
 from service.detect.squawk import meaning as squawk_meaning
 from service.geo import format_latlon
 from service.locate.countries import country_name
+from service.settings import Rule
 from service.track import Identity, TrackPoint
 
 PAYLOAD_VERSION = "1"

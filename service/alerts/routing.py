@@ -13,10 +13,8 @@ from collections.abc import Sequence
 import msgspec
 
 from service.alerts.notification import Notification
-from service.config_receivers import DiscordReceiver, SlackReceiver, WebhookReceiver
+from service.settings.receivers import Receiver
 from service.store.records import OutboxItem
-
-Receiver = WebhookReceiver | SlackReceiver | DiscordReceiver
 
 
 def country_of(notification: Notification) -> str | None:

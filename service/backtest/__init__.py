@@ -16,8 +16,8 @@ from service.backtest.labels import BacktestError, RecordingLabels, load_labels,
 from service.backtest.report import Report, render, to_json
 from service.backtest.runner import Progress, prepare, run_recording, scan
 from service.backtest.score import Score, score_recording
-from service.config import Settings
 from service.locate import Boundaries
+from service.settings import Settings
 
 __all__ = ["BacktestError", "Progress", "Report", "backtest", "find_recordings", "run_command"]
 

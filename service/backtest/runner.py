@@ -22,13 +22,13 @@ import msgspec
 
 from service.alerts.notification import Notification
 from service.app import build_identifier
-from service.config import LoiterRule, Rule, Settings
 from service.detect.events import AreaFacts
 from service.feeds.replay import iter_snapshots
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.models import Category
 from service.pipeline import Pipeline
+from service.settings import LoiterRule, Rule, Settings
 from service.store import MemoryStore
 from service.track import Identity
 

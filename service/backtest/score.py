@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from service.backtest.labels import Orbit, RecordingLabels
 from service.backtest.runner import Episode, RecordingRun
-from service.config import ForeignAirspaceRule, LoiterRule, Rule
 from service.detect.rules import selects
+from service.settings import ForeignAirspaceRule, LoiterRule, Rule
 from service.track import Identity
 
 Locate = Callable[[float, float], str | None]  # position -> sovereign country or None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.deliver.transport import Receiver
+from service.settings import Receiver
 from service.store.base import Store
 from service.store.records import OutboxItem, Silence
 

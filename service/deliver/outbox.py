@@ -35,9 +35,10 @@ import msgspec
 import structlog
 
 from service.deliver.lifecycle import Skip, skip_reason
-from service.deliver.transport import MapSource, Receiver, build, group_size, post
+from service.deliver.transport import MapSource, build, group_size, post
 from service.deliver.webhook import DeliveryOutcome
 from service.metrics import Metrics
+from service.settings import Receiver
 from service.store.base import Store, StoreError
 from service.store.records import OutboxItem, Silence
 

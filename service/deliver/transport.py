@@ -16,7 +16,6 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from service.config_receivers import DiscordReceiver, SlackReceiver, WebhookReceiver
 from service.deliver import discord, slack
 from service.deliver.signing import sign
 from service.deliver.webhook import (
@@ -26,9 +25,9 @@ from service.deliver.webhook import (
     discard_body,
 )
 from service.retry_after import parse_retry_after
+from service.settings.receivers import DiscordReceiver, Receiver, SlackReceiver, WebhookReceiver
 from service.store.records import OutboxItem
 
-Receiver = WebhookReceiver | SlackReceiver | DiscordReceiver
 MapSource = Callable[[OutboxItem], Awaitable[bytes | None]]
 
 

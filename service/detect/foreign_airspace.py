@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import msgspec
 
-from service.config import ForeignAirspaceRule
 from service.detect.events import AreaFacts, Event
+from service.settings import ForeignAirspaceRule
 from service.track import Identity, Track, TrackPoint
 
 

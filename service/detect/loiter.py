@@ -22,10 +22,10 @@ import math
 import msgspec
 import numpy as np
 
-from service.config import LoiterRule
 from service.detect.events import Event, LoiterFacts
 from service.geo import bearing_deg, haversine_km, local_km, turn_deg
 from service.locate.places import nearest_place
+from service.settings import LoiterRule
 from service.track import Identity, Track, TrackPoint
 
 # Opening is re-examined at most this often per aircraft: the look-back costs

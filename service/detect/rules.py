@@ -13,9 +13,9 @@ from typing import Any
 
 import msgspec
 
-from service.config import Rule, Selection
 from service.detect import foreign_airspace, loiter, signal_lost, squawk
 from service.detect.events import Event
+from service.settings import Rule, Selection
 from service.track import Identity, Track
 
 Evaluate = Callable[[Any, Identity, Track, Any, float], tuple[msgspec.Struct, list[Event]]]

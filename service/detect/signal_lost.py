@@ -21,9 +21,9 @@ from typing import Final
 
 import msgspec
 
-from service.config import SignalLostRule
 from service.detect.events import Event, SignalFacts
 from service.locate.places import nearest_airport
+from service.settings import SignalLostRule
 from service.track import Identity, Track, TrackPoint
 
 LANDING_BELOW_FT: Final = 2500.0  # barometric altitude minus the airport's elevation

@@ -15,8 +15,8 @@ from typing import Final
 
 import msgspec
 
-from service.config import SquawkRule
 from service.detect.events import Event, SquawkFacts
+from service.settings import SquawkRule
 from service.track import Identity, Track, TrackPoint
 
 MEANINGS: Final[dict[str, str]] = {

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import aiohttp
 
-from service.config_feeds import AdsbxFeed, ReadsbFeed
 from service.feeds.http import FetchError, HttpResponse
 from service.feeds.poller import FeedRequest, default_get
 from service.feeds.readsb import decode_snapshot
 from service.feeds.tiles import tile_box
 from service.models import Snapshot
+from service.settings.feeds import AdsbxFeed, ReadsbFeed
 
 __all__ = ["AdsbxAdapter", "ReadsbAdapter", "adsbx_urls"]
 

@@ -22,13 +22,13 @@ from urllib.parse import urlencode
 import aiohttp
 import msgspec
 
-from service.config_feeds import BoxArea, OpenSkyFeed
 from service.feeds.guard import Clock, RealClock
 from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.normalise import clean_text
 from service.feeds.poller import FeedRequest
 from service.feeds.readsb import FeedDecodeError
 from service.models import Position, Quality, Snapshot
+from service.settings.feeds import BoxArea, OpenSkyFeed
 
 __all__ = ["OpenSkyAdapter", "TokenCache", "credit_cost", "decode_states"]
 

@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
-from service.config_feeds import AdsbxFeed, OpenSkyFeed, ReadsbFeed, is_local
 from service.feeds.guard import (
     Backoff,
     CircuitBreaker,
@@ -42,6 +41,8 @@ from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.readsb import FeedDecodeError
 from service.feeds.status import FeedHooks
 from service.models import Snapshot
+from service.settings.feeds import AdsbxFeed, OpenSkyFeed, ReadsbFeed
+from service.settings.fields import is_local
 from service.store.base import Store, StoreError
 
 __all__ = ["Emit", "FeedRequest", "HttpAdapter", "Poller"]

@@ -15,11 +15,11 @@ import random
 
 import structlog
 
-from service.config_feeds import SbsFeed
 from service.feeds.guard import Backoff, CircuitBreaker, Clock, RealClock
 from service.feeds.poller import Emit
 from service.feeds.sbs import SbsAssembler
 from service.feeds.status import FeedHooks
+from service.settings.feeds import SbsFeed
 
 __all__ = ["SbsSource"]
 

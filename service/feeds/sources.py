@@ -10,7 +10,6 @@ from typing import Protocol
 
 import aiohttp
 
-from service.config_feeds import AdsbxFeed, FeedSettings, OpenSkyFeed, ReadsbFeed, SbsFeed
 from service.feeds.adsbx import AdsbxAdapter, ReadsbAdapter
 from service.feeds.fuse import Fuser
 from service.feeds.guard import Clock, HostSpacing
@@ -20,6 +19,7 @@ from service.feeds.sbs_client import SbsSource
 from service.feeds.status import FeedHooks, SourceStatus
 from service.metrics import Metrics
 from service.models import Snapshot
+from service.settings.feeds import AdsbxFeed, FeedSettings, OpenSkyFeed, ReadsbFeed, SbsFeed
 from service.store.base import Store
 
 __all__ = ["Runnable", "Source", "build_source", "build_sources", "fused_emit", "new_status"]

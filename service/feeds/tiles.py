@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from service.config_feeds import BoxArea, CircleArea
+from service.settings.feeds import BoxArea, CircleArea
 
 __all__ = ["MAX_RADIUS_NM", "haversine_nm", "tile_box"]
 

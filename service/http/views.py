@@ -13,9 +13,9 @@ from typing import Any
 import msgspec
 
 from service.alerts.notification import iso, position_json
-from service.config import FeedSettings
 from service.feeds.status import SourceStatus
 from service.locate.countries import country_name
+from service.settings.feeds import FeedSettings
 from service.track import Identity, TrackPoint
 
 

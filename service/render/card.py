@@ -116,9 +116,9 @@ def _draw(
 
 async def _main(recording: str, out_dir: Path) -> None:
     from service.app import build_app
-    from service.config import DEFAULT_CONFIG, load_settings
     from service.feeds.replay import iter_snapshots
     from service.render.source import render_for
+    from service.settings import DEFAULT_CONFIG, load_settings
 
     app = await build_app(load_settings(DEFAULT_CONFIG, environ={}))
     wanted = {("foreign-airspace", 0): "entry", ("loiter", 2): "card"}

@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from service.config_fields import Model as _Model
-from service.config_fields import alpha2 as _alpha2
+from service.settings.fields import Model as _Model
+from service.settings.fields import OptionalSecret
+from service.settings.fields import alpha2 as _alpha2
 
 Severity = Literal["info", "warning", "critical"]
 
@@ -41,7 +42,7 @@ class _ReceiverBase(_Model):
     name: str = Field(
         pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", description="Label in logs and metrics."
     )
-    url: SecretStr | None = Field(
+    url: OptionalSecret = Field(
         default=None, description="Target URL (a secret). Empty: the receiver is disabled."
     )
     route: Route = Field(default=Route(), description="Which notifications go here.")
@@ -85,11 +86,6 @@ class _ReceiverBase(_Model):
         "`borderwatch deadletters resend`).",
     )
 
-    @field_validator("url", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
-
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -104,14 +100,9 @@ class WebhookReceiver(_ReceiverBase):
     type: Literal["webhook"] = Field(
         default="webhook", description="Generic JSON webhook, payload version 1."
     )
-    secret: SecretStr | None = Field(
+    secret: OptionalSecret = Field(
         default=None, description="HMAC-SHA256 signing secret for X-Borderwatch-Signature."
     )
-
-    @field_validator("secret", mode="before")
-    @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
 
 
 class SlackReceiver(_ReceiverBase):

@@ -1,4 +1,4 @@
-"""Configuration of the identify stage and of user areas (part of `service.config`)."""
+"""Configuration of the identify stage (the `identify` key)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from service.config_fields import Model, alpha2, designator, hex_address, state_category
 from service.models import Category
+from service.settings.fields import Model, alpha2, designator, hex_address, state_category
 
 
 class DesignatorAddition(Model):
@@ -108,22 +108,3 @@ class IdentifySettings(Model):
     @classmethod
     def _designator_list(cls, value: list[str]) -> list[str]:
         return [designator(key) for key in value]
-
-
-class AreaSettings(Model):
-    """A named area from a GeoJSON file (Polygon/MultiPolygon), for rules' `areas`."""
-
-    name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Name rules refer to."
-    )
-    path: Path = Field(description="GeoJSON file (relative to the working dir).")
-
-    @model_validator(mode="after")
-    def _readable(self) -> AreaSettings:
-        from service.locate.areas import AreaError, read_area
-
-        try:
-            read_area(self.name, self.path)
-        except AreaError as exc:
-            raise ValueError(str(exc)) from None
-        return self

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field
 
-from service.config_fields import Model
+from service.settings.fields import Model, OptionalSecret
 
 
 class HttpSettings(Model):
@@ -12,7 +12,7 @@ class HttpSettings(Model):
 
     host: str = Field(default="0.0.0.0", description="Address to listen on.")
     port: int = Field(default=9108, ge=0, le=65535, description="Port to listen on.")
-    api_token: SecretStr | None = Field(
+    api_token: OptionalSecret = Field(
         default=None,
         description="Bearer token required by /api/ routes (a secret, e.g. "
         "${BORDERWATCH_API_TOKEN}); empty: the API is open. /metrics, /healthz and "
@@ -24,8 +24,3 @@ class HttpSettings(Model):
         le=100_000,
         description="Notifications kept in the store for GET /api/alerts (newest first).",
     )
-
-    @field_validator("api_token", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value

@@ -13,15 +13,13 @@ details are in docs/feeds.md):
 
 from __future__ import annotations
 
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from service.config_fields import Model
-from service.config_fields import hex_address as _hex
+from service.settings.fields import Model, OptionalSecret, OptionalText, http_url, is_local
+from service.settings.fields import hex_address as _hex
 
 __all__ = [
     "AdsbxFeed",
@@ -34,26 +32,6 @@ __all__ = [
 ]
 
 _NAME = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
-
-
-def is_local(url_or_host: str) -> bool:
-    """True for loopback or private hosts (a receiver on the LAN, a test server)."""
-    host = urlsplit(url_or_host).hostname if "://" in url_or_host else url_or_host
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private
-
-
-def _http_url(value: str | None) -> str | None:
-    if value is not None and not value.startswith(("http://", "https://")):
-        raise ValueError("must start with http:// or https://")
-    return value.rstrip("/") if value is not None else None
 
 
 class CircleArea(Model):
@@ -166,24 +144,19 @@ class AdsbxFeed(_PolledFeed):
         default=False, description="Also request every address of `identify.watch`."
     )
     hex_batch: int = Field(default=100, ge=1, le=1000, description="Addresses per /v2/hex.")
-    api_key: SecretStr | None = Field(
+    api_key: OptionalSecret = Field(
         default=None, description="API key (airplanes.live, ADS-B Exchange); empty: none."
     )
     api_key_header: str = Field(
         default="api-auth", description="Header carrying `api_key` (ADS-B Exchange: api-auth)."
     )
 
-    _check_url = field_validator("url", "base_url")(_http_url)
+    _check_url = field_validator("url", "base_url")(http_url)
 
     @field_validator("hexes")
     @classmethod
     def _lower_hexes(cls, value: list[str]) -> list[str]:
         return [_hex(item) for item in value]
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _empty_key(cls, value: object) -> object:
-        return None if value in ("", None) else value
 
     @model_validator(mode="after")
     def _one_target(self) -> AdsbxFeed:
@@ -211,7 +184,7 @@ class ReadsbFeed(_PolledFeed):
         default=None, ge=1, description="Reads per UTC day; null: unlimited (your receiver)."
     )
 
-    _check_url = field_validator("url")(_http_url)
+    _check_url = field_validator("url")(http_url)
 
     @model_validator(mode="after")
     def _one_target(self) -> ReadsbFeed:
@@ -237,8 +210,8 @@ class OpenSkyFeed(_PolledFeed):
         "openid-connect/token",
         description="OAuth2 token endpoint (client credentials).",
     )
-    client_id: str | None = Field(default=None, description="API client id; empty: anonymous.")
-    client_secret: SecretStr | None = Field(default=None, description="API client secret.")
+    client_id: OptionalText = Field(default=None, description="API client id; empty: anonymous.")
+    client_secret: OptionalSecret = Field(default=None, description="API client secret.")
     boxes: list[BoxArea] = Field(default=[], description="One request per box; empty: global.")
     interval_s: float = Field(
         default=90, gt=0, description="Time between cycles (90 s keeps 1 box under 4000/day)."
@@ -250,12 +223,7 @@ class OpenSkyFeed(_PolledFeed):
     )
     request_gap_s: float = Field(default=5, ge=0, description="Pause between boxes of a cycle.")
 
-    _check_url = field_validator("base_url", "token_url")(_http_url)
-
-    @field_validator("client_id", "client_secret", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
+    _check_url = field_validator("base_url", "token_url")(http_url)
 
     def credits_per_day(self) -> int:
         """The daily credit budget: configured, or the published tier default."""

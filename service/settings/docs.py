@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
 
-from service.config import (
-    BoundarySettings,
+from service.settings.feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed, ReadsbFeed, SbsFeed
+from service.settings.http import HttpSettings
+from service.settings.identify import DesignatorAddition, IdentifySettings
+from service.settings.model import AreaSettings, BoundarySettings, StoreSettings, TrackSettings
+from service.settings.receivers import DiscordReceiver, Route, SlackReceiver, WebhookReceiver
+from service.settings.rules import (
     ForeignAirspaceRule,
-    HttpSettings,
     LoiterRule,
     Selection,
     SignalLostRule,
     SquawkRule,
-    StoreSettings,
-    TrackSettings,
-    WebhookReceiver,
 )
-from service.config_feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed, ReadsbFeed, SbsFeed
-from service.config_identify import AreaSettings, DesignatorAddition, IdentifySettings
-from service.config_receivers import DiscordReceiver, Route, SlackReceiver
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("store", StoreSettings),
@@ -85,8 +83,8 @@ def _bare(annotation: Any) -> Any:
 def _type(annotation: Any) -> str:
     text = str(_bare(annotation)).replace("typing.", "").replace("pydantic.types.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("service.models.", "")
-    text = text.replace("pathlib.", "").replace("service.config.", "")
-    text = text.replace("service.config_feeds.", "")
+    text = text.replace("pathlib.", "")
+    text = re.sub(r"service\.settings\.\w+\.", "", text)
     return text.replace("|", "\\|")
 
 

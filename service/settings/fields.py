@@ -1,11 +1,14 @@
-"""Building blocks shared by the configuration models: the strict base model and the
-validators of codes that appear in several sections."""
+"""Building blocks shared by the configuration models: the strict base model, the
+optional-value types and the validators of codes that appear in several sections."""
 
 from __future__ import annotations
 
 import re
+from ipaddress import ip_address
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
 
 from service.models import STATE_CATEGORIES, Category
 
@@ -14,6 +17,16 @@ class Model(BaseModel):
     """Unknown keys are errors; settings are immutable once loaded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def empty_is_none(value: object) -> object:
+    """An empty string (an unset `${VAR:-}`) means "not set"."""
+    return None if value in ("", None) else value
+
+
+# Optional values that an empty string switches off, as `${VAR:-}` leaves them.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(empty_is_none)]
+OptionalText = Annotated[str | None, BeforeValidator(empty_is_none)]
 
 
 def require_unique(names: list[str], what: str) -> None:
@@ -52,3 +65,24 @@ def hex_address(value: str) -> str:
     if not re.fullmatch(r"~?[0-9a-f]{6}", value):
         raise ValueError(f"{value!r} is not a 24-bit hex address like ae2fd0")
     return value
+
+
+def http_url(value: str | None) -> str | None:
+    """An http(s) URL without a trailing slash (None passes)."""
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/") if value is not None else None
+
+
+def is_local(url_or_host: str) -> bool:
+    """True for loopback or private hosts (a receiver on the LAN, a test server)."""
+    host = urlsplit(url_or_host).hostname if "://" in url_or_host else url_or_host
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private

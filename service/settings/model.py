@@ -1,0 +1,139 @@
+"""The whole configuration as one typed model (config/borderwatch.yaml).
+
+The sections live in their own modules (rules, feeds, receivers, identify, http); this
+one holds the small sections (store, boundaries, areas, track) and the root `Settings`,
+which checks what spans sections (unique names, areas that rules name).
+`borderwatch config schema` prints the JSON Schema generated from these models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+
+from service.settings.feeds import FeedSettings
+from service.settings.fields import Model as _Model
+from service.settings.fields import OptionalSecret
+from service.settings.fields import require_unique as _require_unique
+from service.settings.http import HttpSettings
+from service.settings.identify import IdentifySettings
+from service.settings.receivers import Receiver, default_type
+from service.settings.rules import Rule
+
+
+class StoreSettings(_Model):
+    redis_url: OptionalSecret = Field(
+        default=None,
+        description="redis:// URL; empty or absent: the in-process store (state lost on exit).",
+    )
+    key_prefix: str = Field(
+        default="borderwatch",
+        pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+        description="Every Redis key starts with this and a colon.",
+    )
+    aircraft_ttl_s: int = Field(
+        default=86400, gt=0, description="Saved aircraft state expires after this long unseen."
+    )
+    notification_log_ttl_s: int = Field(
+        default=7 * 86400, gt=0, description="How long sent notification ids are remembered."
+    )
+    delivery_lease_ttl_s: float = Field(
+        default=15.0,
+        ge=1.0,
+        le=3600.0,
+        description="Only the instance holding the delivery lease sends notifications; it "
+        "renews it every third of this, and another instance takes over this long after "
+        "it died.",
+    )
+
+
+class BoundarySettings(_Model):
+    path: Path = Field(
+        default=Path("var/boundaries.bin"),
+        description="Boundary index built by `make boundaries` (relative to the working dir).",
+    )
+
+
+class TrackSettings(_Model):
+    max_points: int = Field(default=4000, gt=10, description="Track points kept per aircraft.")
+    min_spacing_s: float = Field(
+        default=5, ge=0, description="Closer positions are not added to the track history."
+    )
+    max_speed_kt: float = Field(
+        default=1200,
+        gt=0,
+        description="A jump implying a faster speed than this is rejected as impossible.",
+    )
+
+
+class AreaSettings(_Model):
+    """A named area from a GeoJSON file (Polygon/MultiPolygon), for rules' `areas`."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Name rules refer to."
+    )
+    path: Path = Field(description="GeoJSON file (relative to the working dir).")
+
+    @model_validator(mode="after")
+    def _readable(self) -> AreaSettings:
+        from service.locate.areas import AreaError, read_area
+
+        try:
+            read_area(self.name, self.path)
+        except AreaError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+class Settings(_Model):
+    """The whole configuration (config/borderwatch.yaml)."""
+
+    store: StoreSettings = StoreSettings()
+    identify: IdentifySettings = IdentifySettings()
+    boundaries: BoundarySettings = BoundarySettings()
+    areas: list[AreaSettings] = Field(
+        default=[], description="Named GeoJSON areas that loiter and signal_lost rules can use."
+    )
+    track: TrackSettings = TrackSettings()
+    feeds: list[FeedSettings] = Field(
+        default=[], description="Sources polled or streamed (docs/feeds.md)."
+    )
+    rules: list[Rule] = Field(default=[])
+    receivers: list[Receiver] = Field(
+        default=[], description="Where notifications go (docs/alerts.md)."
+    )
+    http: HttpSettings = HttpSettings()
+
+    _receiver_type = field_validator("receivers", mode="before")(default_type)
+
+    @field_validator("receivers")
+    @classmethod
+    def _unique_receiver_names(cls, receivers: list[Receiver]) -> list[Receiver]:
+        _require_unique([receiver.name for receiver in receivers], "receiver names")
+        return receivers
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_ids(cls, rules: list[Rule]) -> list[Rule]:
+        _require_unique([rule.id for rule in rules], "rule ids")
+        return rules
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_feed_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
+        _require_unique([feed.name for feed in feeds], "feed names")
+        return feeds
+
+    @model_validator(mode="after")
+    def _known_areas(self) -> Settings:
+        names = [area.name for area in self.areas]
+        _require_unique(names, "areas: names")
+        for i, rule in enumerate(self.rules):
+            unknown = [name for name in getattr(rule, "areas", []) if name not in names]
+            if unknown:
+                defined = ", ".join(names) or "none"
+                raise ValueError(
+                    f"rules.{i}.areas: unknown area {', '.join(unknown)} (defined: {defined})"
+                )
+        return self
