@@ -39,11 +39,11 @@ from redis.exceptions import RedisError
 
 from service import logs
 from service.app import build_app
+from service.cli.replay import replay
 from service.feeds.readsb import decode_snapshot
 from service.identify import Identifier
 from service.locate import Boundaries, BoundariesError
 from service.models import Position, Snapshot
-from service.replay_cmd import replay
 from service.settings import BoundarySettings, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -590,7 +590,7 @@ def bench_world_snapshot(results: dict[str, float], redis_url: str | None = None
                 started = time.perf_counter()
                 notified += len(await app.pipeline.process(snapshot, source="bench"))
                 times.append(time.perf_counter() - started)
-            return times, len(app.pipeline.aircraft), notified
+            return times, len(app.fleet), notified
         finally:
             await app.close()
 

@@ -1,26 +1,57 @@
-"""Build the pipeline's parts from the settings (the one place that wires them)."""
+"""The composition root: builds the service's parts from the settings and wires them.
+
+Nothing else constructs stages, stores or workers; commands and the runtime ask this
+module for what they need and run it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
+
+from service.alerts.notifier import Notifier
+from service.deliver.outbox import OutboxWorker
+from service.detect.rules import Detector
+from service.feeds.sources import Source, build_sources
+from service.feeds.status import SourceStatus
 from service.identify import Identifier
+from service.identify.candidates import CandidateBook
 from service.identify.lists import ListError, load_lists
+from service.identify.select import Selector
 from service.identify.tables import Designator, OperatorKind
 from service.locate import Boundaries
+from service.locate.areas import Areas
+from service.locate.locator import Locator
 from service.metrics import Metrics
 from service.pipeline import Pipeline
-from service.settings import ConfigError, Settings
+from service.render.maps import MapRenderer
+from service.settings import ConfigError, Receiver, Settings
 from service.store import open_store
 from service.store.base import Store
+from service.track.fleet import Fleet
 
 
 @dataclass(slots=True)
 class App:
+    """The parts of one running service (or offline command) and what they share."""
+
     settings: Settings
     store: Store
     metrics: Metrics
+    boundaries: Boundaries
     pipeline: Pipeline
+    maps: MapRenderer
+
+    @property
+    def fleet(self) -> Fleet:
+        """The followed aircraft (the read API and the maps look at them)."""
+        return self.pipeline.fleet
+
+    @property
+    def candidates(self) -> CandidateBook:
+        """Aircraft seen on weak evidence only, for review."""
+        return self.pipeline.select.candidates
 
     async def close(self) -> None:
         await self.store.close()
@@ -61,8 +92,43 @@ def build_identifier(settings: Settings) -> Identifier:
     )
 
 
-async def build_app(settings: Settings, metrics: Metrics | None = None) -> App:
-    """Open the store, load boundaries and tables, and restore saved state."""
+def build_pipeline(
+    settings: Settings,
+    store: Store,
+    metrics: Metrics,
+    boundaries: Boundaries,
+    *,
+    receivers: tuple[Receiver, ...] | list[Receiver] = (),
+) -> Pipeline:
+    """The stages the settings describe, on `store`; deliveries are queued for
+    `receivers` (none: notifications are only produced)."""
+    detect = Detector(settings.rules)
+    areas = Areas.load((area.name, area.path) for area in settings.areas)
+    return Pipeline(
+        select=Selector(
+            build_identifier(settings),
+            CandidateBook(settings.identify.candidates_max),
+            detect.wants,
+        ),
+        locate=Locator(boundaries, areas),
+        fleet=Fleet(store, settings.track, aircraft_ttl_s=settings.store.aircraft_ttl_s),
+        detect=detect,
+        notify=Notifier(
+            store,
+            detect.rules,
+            metrics,
+            receivers=receivers,
+            log_ttl_s=settings.store.notification_log_ttl_s,
+        ),
+        metrics=metrics,
+    )
+
+
+async def build_app(
+    settings: Settings, metrics: Metrics | None = None, *, deliver: bool = False
+) -> App:
+    """Open the store, load boundaries and tables, and restore saved state. With
+    `deliver`, notifications are queued for the configured receivers."""
     metrics = metrics or Metrics()
     boundaries = Boundaries.load(settings.boundaries.path)
     redis_url = settings.store.redis_url
@@ -70,6 +136,44 @@ async def build_app(settings: Settings, metrics: Metrics | None = None) -> App:
         redis_url.get_secret_value() if redis_url is not None else None,
         settings.store.key_prefix,
     )
-    pipeline = Pipeline(settings, build_identifier(settings), boundaries, store, metrics)
+    receivers = settings.receivers if deliver else []
+    pipeline = build_pipeline(settings, store, metrics, boundaries, receivers=receivers)
     await pipeline.restore()
-    return App(settings=settings, store=store, metrics=metrics, pipeline=pipeline)
+    maps = MapRenderer(boundaries, pipeline.fleet, store)
+    return App(
+        settings=settings,
+        store=store,
+        metrics=metrics,
+        boundaries=boundaries,
+        pipeline=pipeline,
+        maps=maps,
+    )
+
+
+def build_worker(app: App, session: aiohttp.ClientSession) -> OutboxWorker:
+    """The delivery worker for the configured receivers, with maps drawn from `app`."""
+    settings = app.settings
+    return OutboxWorker(
+        app.store,
+        session,
+        settings.receivers,
+        app.metrics,
+        sent_ttl_s=settings.store.notification_log_ttl_s,
+        map_source=app.maps.for_item,
+        lease_ttl_s=settings.store.delivery_lease_ttl_s,
+    )
+
+
+def build_feeds(
+    app: App, session: aiohttp.ClientSession, statuses: dict[str, SourceStatus]
+) -> list[Source]:
+    """A running loop per enabled feed, reporting into `statuses`."""
+    settings = app.settings
+    return build_sources(
+        settings.feeds,
+        session,
+        app.metrics,
+        watch=settings.identify.watch,
+        statuses=statuses,
+        store=app.store,
+    )

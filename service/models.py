@@ -96,6 +96,51 @@ class Verdict:
         return self.category in STATE_CATEGORIES
 
 
+class Identity(msgspec.Struct):
+    """Who the aircraft is, as last identified."""
+
+    hex: str
+    category: str
+    state: str | None
+    reasons: list[tuple[str, str]]
+    callsign: str | None = None
+    registration: str | None = None
+    type_code: str | None = None
+    confidence: float = 0.0  # Verdict.confidence; 0.0 in records saved before it existed
+
+    @classmethod
+    def from_verdict(
+        cls,
+        hex_: str,
+        verdict: Verdict,
+        callsign: str | None,
+        registration: str | None,
+        type_code: str | None,
+    ) -> Identity:
+        return cls(
+            hex=hex_,
+            category=str(verdict.category),
+            state=verdict.state,
+            reasons=[(r.method, r.detail) for r in verdict.reasons],
+            callsign=callsign,
+            registration=registration,
+            type_code=type_code,
+            confidence=verdict.confidence,
+        )
+
+    def verdict_reasons(self) -> tuple[Reason, ...]:
+        return tuple(Reason(method, detail) for method, detail in self.reasons)
+
+
+@dataclass(slots=True, frozen=True)
+class Airspace:
+    """Where the locate stage placed one position: sovereign airspace and user areas."""
+
+    country: str | None  # alpha-2 of the sovereign airspace, None over the high seas
+    depth_km: float | None  # only measured where a rule needs it (a foreign country)
+    areas: tuple[str, ...] = ()  # the configured user areas holding the point
+
+
 @dataclass(slots=True, frozen=True)
 class Location:
     """Whose sovereign airspace (land plus 12 nm territorial sea) holds a point."""

@@ -1,11 +1,10 @@
 """Helpers shared by the delivery-worker tests (tests/test_outbox.py,
-tests/test_deliver_webhook.py): a fake clock, outbox entries, one worker pass."""
+tests/test_deliver_webhook.py): outbox entries, one worker pass."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -15,16 +14,6 @@ from service.store import Store
 from service.store.records import OutboxItem
 
 T0 = 1_900_000_000.0  # whole seconds: HTTP-dates and timestamp headers round to them
-
-
-@dataclass
-class Clock:
-    """The worker's clock: tests move `now` by hand, nothing sleeps."""
-
-    now: float = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def item(episode: str, sequence: int, kind: str = "update", **changes: Any) -> OutboxItem:

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_check import get
+from support.clock import FakeClock
 
 from service.app import App, build_app
 from service.feeds.status import SourceStatus
@@ -26,7 +27,7 @@ from service.http import build_http_app
 from service.http.auth import token_matches
 from service.http.context import CONTEXT_KEY
 from service.models import Position, Snapshot
-from service.runtime import record_notifications
+from service.runtime.heartbeat import record_notifications
 from service.settings import Settings
 from service.store import MemoryStore, RedisStore, Store
 
@@ -291,12 +292,12 @@ async def test_store_heartbeat_set_read_cleared(store: Store) -> None:
 async def test_heartbeat_expires(backend: str | None) -> None:
     """The liveness key carries its TTL (memory: gone once a fake clock passes it)."""
     if backend is None:
-        clock = [100.0]
-        memory = MemoryStore(clock=lambda: clock[0])
+        clock = FakeClock(100.0)
+        memory = MemoryStore(clock=clock)
         await memory.heartbeat(b"x", ttl_s=30)
-        clock[0] += 29.9
+        clock.advance(29.9)
         assert await memory.get_heartbeat() == b"x"
-        clock[0] += 0.1
+        clock.advance(0.1)
         assert await memory.get_heartbeat() is None
         return
     import redis.asyncio as aioredis

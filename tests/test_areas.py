@@ -16,9 +16,9 @@ import yaml
 from service.app import build_app
 from service.detect import loiter, signal_lost
 from service.locate.areas import AreaError, Areas, read_area
-from service.models import Position, Snapshot
+from service.models import Identity, Position, Snapshot
 from service.settings import ConfigError, LoiterRule, Settings, SignalLostRule, load_settings
-from service.track import Identity, Track, TrackPoint, point_decoder
+from service.track import Track, TrackPoint, point_decoder
 
 T0 = 1_755_072_000.0
 US_GOV = Identity(hex="ae2fd0", category="government", state="US", reasons=[])
@@ -206,7 +206,7 @@ async def test_pipeline_tags_points_with_areas(boundaries_path: Path, bravo_path
         await app.pipeline.process(Snapshot(now=T0, positions=positions))
         tagged = {
             hex_: aircraft.track.last.areas
-            for hex_, aircraft in app.pipeline.aircraft.items()
+            for hex_, aircraft in app.fleet.aircraft.items()
             if aircraft.track.last is not None
         }
         assert tagged == {"ae2fd0": ("bravo",), "ae1234": ()}

@@ -18,8 +18,8 @@ from service.backtest import BacktestError, Progress, Report, backtest, run_comm
 from service.backtest.labels import load_labels, recording_name
 from service.backtest.runner import Episode, RecordingRun
 from service.backtest.score import country_path, score_recording
+from service.models import Identity
 from service.settings import DEFAULT_CONFIG, LoiterRule, Settings, load_settings
-from service.track import Identity
 
 ROOT = Path(__file__).resolve().parent.parent
 # The development tracks live in shared/ beside the repository (read-only).

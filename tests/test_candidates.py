@@ -16,13 +16,13 @@ from aiohttp import web
 
 from service.alerts.notification import Notification
 from service.app import build_app
-from service.candidates import CandidateBook
 from service.detect.events import AreaFacts, Event
 from service.http import build_http_app
 from service.identify import Identifier
-from service.models import Category, Position, Reason, Snapshot, Verdict
+from service.identify.candidates import CandidateBook
+from service.models import Category, Identity, Position, Reason, Snapshot, Verdict
 from service.settings import ForeignAirspaceRule, Settings
-from service.track import Identity, TrackPoint
+from service.track import TrackPoint
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_755_072_000.0

@@ -18,8 +18,8 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from service.cli.replay import replay
 from service.deliver.signing import verify
-from service.replay_cmd import replay
 from service.settings import DEFAULT_CONFIG, load_settings
 from service.store.keys import KeySpace
 

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 
 from service.app import build_app
-from service.feeds.replay import iter_snapshots
-from service.replay_cmd import replay
+from service.cli.replay import replay
+from service.pipeline import replay as replay_recording
 from service.settings import DEFAULT_CONFIG, Settings, load_settings
 
 
@@ -31,13 +31,10 @@ def settings(boundaries_path: Path, receivers: list[dict[str, object]]) -> Setti
 async def queued(
     config: Settings, recording: Path, *, deliver: bool
 ) -> Counter[tuple[str, str, str]]:
-    app = await build_app(config)
+    app = await build_app(config, deliver=deliver)
     try:
-        if deliver:
-            app.pipeline.receivers = config.receivers
-        for item in iter_snapshots(str(recording)):
-            if item.snapshot is not None:
-                await app.pipeline.process(item.snapshot)
+        async for _ in replay_recording(app.pipeline, recording):
+            pass
         pending = await app.store.outbox_pending()
     finally:
         await app.close()

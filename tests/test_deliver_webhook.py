@@ -24,8 +24,9 @@ import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from multidict import CIMultiDict
-from outbox_support import T0, Clock, enqueue, item, settle
+from outbox_support import T0, enqueue, item, settle
 from pydantic import SecretStr
+from support.clock import FakeClock
 
 from service.deliver import outbox as outbox_module
 from service.deliver.outbox import OutboxWorker
@@ -125,7 +126,7 @@ class Rig:
     """One queued notification, the worker that delivers it, and what it records."""
 
     store: MemoryStore
-    clock: Clock
+    clock: FakeClock
     metrics: Metrics
     worker: OutboxWorker
 
@@ -167,7 +168,7 @@ def make(session: aiohttp.ClientSession) -> Make:
         jitter: Callable[[], float] | None = None,
         **settings: Any,
     ) -> Rig:
-        store, clock, metrics = MemoryStore(), Clock(), Metrics()
+        store, clock, metrics = MemoryStore(), FakeClock(T0), Metrics()
         await enqueue(
             store,
             item(
@@ -194,7 +195,7 @@ def make(session: aiohttp.ClientSession) -> Make:
     return build
 
 
-def slow(clock: Clock, seconds: float, reply: Reply) -> Reply:
+def slow(clock: FakeClock, seconds: float, reply: Reply) -> Reply:
     """`reply`, after `seconds` of the worker's fake time have passed."""
 
     async def answer(request: web.Request) -> web.StreamResponse:

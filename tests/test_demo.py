@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 from pydantic import SecretStr
 
+from service.cli.replay import replay
 from service.locate import Boundaries
-from service.replay_cmd import replay
 from service.settings import DEFAULT_CONFIG, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

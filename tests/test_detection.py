@@ -18,11 +18,11 @@ import jsonschema
 import pytest
 
 from service.alerts.notification import iso
+from service.cli.replay import replay
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AreaFacts, LoiterFacts
 from service.locate.places import nearest_airport, nearest_place
-from service.models import Category
-from service.replay_cmd import replay
+from service.models import Category, Identity
 from service.settings import (
     DEFAULT_CONFIG,
     ConfigError,
@@ -32,7 +32,7 @@ from service.settings import (
     SignalLostRule,
     load_settings,
 )
-from service.track import Identity, Track, TrackPoint, point_decoder, point_encoder
+from service.track import Track, TrackPoint, point_decoder, point_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas" / "webhook-v1.schema.json").read_text())

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 import structlog
 from aiohttp import web
-from test_feeds_support import T0, Collector, FakeClock, aircraft, serve, source, v2
+from support.clock import T0, FakeClock
+from test_feeds_support import Collector, aircraft, serve, source, v2
 
 from service.feeds.guard import utc_day
 from service.feeds.poller import BUDGET_TTL_S, Poller

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.clock import InstantClock
 
 from service.feeds.adsbx import adsbx_urls
 from service.feeds.fuse import Fuser
@@ -305,21 +306,17 @@ def test_feeds_decode_command_prints_positions_and_rejects() -> None:
 
 
 async def test_host_spacing_keeps_one_request_per_second_per_public_host() -> None:
-    slept: list[float] = []
-
-    class Clock:
-        now = 100.0
-
-        def time(self) -> float:
-            return self.now
-
-        def monotonic(self) -> float:
-            return self.now
-
-        async def sleep(self, seconds: float) -> None:
-            slept.append(seconds)
-
-    spacing = HostSpacing(Clock(), gap_s=1.0)
+    clock = InstantClock(100.0)
+    spacing = HostSpacing(clock, gap_s=1.0)
+    sent: list[tuple[str, float]] = []
     for host in ("api.adsb.lol", "api.adsb.lol", "opendata.adsb.fi", "api.adsb.lol"):
         await spacing.wait_turn(host)
-    assert slept == [1.0, 2.0]  # the second and third adsb.lol requests wait their turn
+        sent.append((host, clock.now))
+    # Each adsb.lol request waits its turn; the other provider is not held up by it.
+    assert sent == [
+        ("api.adsb.lol", 100.0),
+        ("api.adsb.lol", 101.0),
+        ("opendata.adsb.fi", 101.0),
+        ("api.adsb.lol", 102.0),
+    ]
+    assert clock.slept == [1.0, 1.0]

@@ -12,17 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from test_feeds_support import (
-    T0,
-    Collector,
-    FakeClock,
-    InstantClock,
-    aircraft,
-    sample,
-    serve,
-    source,
-    v2,
-)
+from support.clock import T0, FakeClock, InstantClock
+from test_feeds_support import Collector, aircraft, sample, serve, source, v2
 
 from service.feeds.poller import Poller
 from service.metrics import Metrics

@@ -15,8 +15,8 @@ import aiohttp
 from aiohttp import web
 from net_support import free_port
 
-from service.replay_cmd import replay
-from service.service import run_service
+from service.cli.replay import replay
+from service.runtime import run_service
 from service.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]

@@ -8,7 +8,8 @@ from importlib.resources import files
 import numpy as np
 import pytest
 
-from service.identify import Identifier, identify_command
+from service.cli.lookup import identify
+from service.identify import Identifier
 from service.identify.tables import (
     AddressBlock,
     BlockIndex,
@@ -19,6 +20,7 @@ from service.identify.tables import (
     registration_patterns,
 )
 from service.models import Category, Reason, Verdict
+from service.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -420,7 +422,7 @@ def test_block_index_takes_the_smallest_block() -> None:
 
 
 def test_identify_command_is_json() -> None:
-    out = identify_command(" AE2FD0 ", " TROY701 ", "CBP-113")
+    out = identify(Settings(), " AE2FD0 ", " TROY701 ", "CBP-113")
     assert json.loads(json.dumps(out)) == out
     assert out["hex"] == "ae2fd0"
     assert (out["category"], out["state"]) == ("government", "US")
@@ -428,4 +430,4 @@ def test_identify_command_is_json() -> None:
         "method": "registration_pattern",
         "detail": "CBP-113 matches ^CBP- (US Customs and Border Protection)",
     }
-    assert identify_command("zzz", None, "")["category"] == "unknown"
+    assert identify(Settings(), "zzz", None, "")["category"] == "unknown"

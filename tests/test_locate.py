@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 import shapely
 
-from service.locate import Boundaries, BoundariesError, where_command
+from service.cli.lookup import where
+from service.locate import Boundaries, BoundariesError
 from service.locate import build as boundary_build
 from service.locate.boundaries import geodesic_km
 from service.locate.nearby import NearbyBorders
 from service.models import Location
+from service.settings import BoundarySettings, Settings
 
 NM_KM = 1.852
 # Straight stretch of the US-Mexico border along the parallel 31°20' N, west of 108.2 W.
@@ -175,10 +177,11 @@ def test_unusable_coordinates_give_minus_one(boundaries: Boundaries) -> None:
 
 
 def test_where_command(boundaries_path: Path) -> None:
-    answer = where_command(boundaries_path, 31.30, -109.0)
+    settings = Settings(boundaries=BoundarySettings(path=boundaries_path))
+    answer = where(settings, 31.30, -109.0)
     assert answer["country"] == "MX" and answer["name"] == "Mexico"
     assert 0 < answer["depth_km"] < 10
-    assert where_command(boundaries_path, 45.0, -12.0) == {
+    assert where(settings, 45.0, -12.0) == {
         "country": None,
         "name": None,
         "depth_km": None,

@@ -27,7 +27,7 @@ import pytest
 from aiohttp import web
 from net_support import free_port
 
-from service.service import run_service
+from service.runtime import run_service
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

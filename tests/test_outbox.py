@@ -17,8 +17,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from outbox_support import T0, Clock, enqueue, item, settle
+from outbox_support import T0, enqueue, item, settle
 from pydantic import SecretStr
+from support.clock import FakeClock
 
 from service.deliver import outbox as outbox_module
 from service.deliver.outbox import OutboxWorker
@@ -126,7 +127,7 @@ async def test_receiver_down_then_up_gets_everything_in_order_once(
     url = await serve(hook)
     episodes = ["ep1", "ep2", "ep3"]
     await enqueue(store, *(item(e, s) for s in range(4) for e in episodes))
-    clock = Clock()
+    clock = FakeClock(T0)
     metrics = Metrics()
     worker = OutboxWorker(
         store, session, [receiver(url, concurrency=2)], metrics, sent_ttl_s=60, clock=clock
@@ -156,7 +157,7 @@ async def test_429_retry_after_is_honoured(
     hook = Hook(busy_once)
     url = await serve(hook)
     await enqueue(store, item("ep", 0, "opened"))
-    clock = Clock()
+    clock = FakeClock(T0)
     worker = OutboxWorker(store, session, [receiver(url)], Metrics(), sent_ttl_s=60, clock=clock)
     await settle(worker)
     (pending,) = await store.outbox_pending()
@@ -180,7 +181,7 @@ async def test_refusal_and_age_make_dead_letters_that_can_be_resent(
 
     hook = Hook(script)
     url = await serve(hook)
-    clock = Clock()
+    clock = FakeClock(T0)
     metrics = Metrics()
     dead_after = 3600.0
     await enqueue(
@@ -211,7 +212,7 @@ async def test_silences_and_acknowledgements_are_honoured(
 ) -> None:
     hook = Hook(ok)
     url = await serve(hook)
-    clock = Clock()
+    clock = FakeClock(T0)
     metrics = Metrics()
     await store.add_silence(Silence(id="s1", hex="ae2fd0", country="MX", rule="loiter",
                                     until=T0 + 100, created_at=T0))  # fmt: skip
@@ -239,7 +240,7 @@ async def test_repeat_interval_throttles_updates_but_not_resolutions(
 ) -> None:
     hook = Hook(ok)
     url = await serve(hook)
-    clock = Clock()
+    clock = FakeClock(T0)
     # Updates every 60 s of feed time; the receiver wants at most one per 150 s.
     await enqueue(store, *(item("ep", s, "update") for s in range(6)), item("ep", 6, "resolved"))
     worker = OutboxWorker(
@@ -303,7 +304,12 @@ async def test_concurrency_limit_per_receiver(
     url = await serve(hook)
     await enqueue(store, *(item(f"ep{e}", 0, "opened") for e in range(5)))
     worker = OutboxWorker(
-        store, session, [receiver(url, concurrency=2)], Metrics(), sent_ttl_s=60, clock=Clock()
+        store,
+        session,
+        [receiver(url, concurrency=2)],
+        Metrics(),
+        sent_ttl_s=60,
+        clock=FakeClock(T0),
     )
     await worker.step()
     await asyncio.wait_for(two_in.wait(), timeout=10)
@@ -326,7 +332,7 @@ async def test_one_worker_per_store_delivers_and_another_takes_over(
 ) -> None:
     hook = Hook(ok)
     url = await serve(hook)
-    clock = Clock()
+    clock = FakeClock(T0)
     metrics_a, metrics_b = Metrics(), Metrics()
     first = OutboxWorker(
         store, session, [receiver(url)], metrics_a, sent_ttl_s=60, clock=clock, holder="a"
@@ -369,7 +375,7 @@ async def test_a_worker_that_lost_the_lease_starts_nothing_but_finishes_in_fligh
 
     hook = Hook(hold)
     url = await serve(hook)
-    clock = Clock()
+    clock = FakeClock(T0)
     first = OutboxWorker(store, session, [receiver(url)], Metrics(), sent_ttl_s=60, clock=clock)
     await enqueue(store, item("ep1", 0, "opened"))
     await first.step()

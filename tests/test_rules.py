@@ -11,8 +11,9 @@ import msgspec
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AreaFacts, Event, LoiterFacts
 from service.detect.rules import run_rules
+from service.models import Identity
 from service.settings import ForeignAirspaceRule, LoiterRule, Rule, SignalLostRule
-from service.track import Identity, Track, TrackPoint
+from service.track import Track, TrackPoint
 
 US_GOV = Identity(hex="ae2fd0", category="government", state="US", reasons=[])
 T0 = 1_755_072_000.0

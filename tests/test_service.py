@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 from net_support import free_port
 
-from service.service import run_service
+from service.runtime import run_service
 from service.settings import Settings
 
 T0 = 1_755_081_600.0  # 2025-08-13 10:40 UTC

@@ -153,7 +153,7 @@ async def test_sigterm_stops_polling_flushes_deliveries_and_saves_state(
     client = aioredis.Redis.from_url(redis_url)
     try:
         assert await client.get(keys.alive) is None, "liveness key left behind"
-        clock = await client.get(keys.clock)
+        clock = await client.get(keys.feed_clock)
         assert clock is not None and float(clock) > T0
         assert await client.exists(keys.aircraft("ae2fd0"), keys.track("ae2fd0")) == 2
         assert b"ae2fd0" in await client.smembers(keys.active)

@@ -21,8 +21,8 @@ from PIL import Image
 
 from service import cli, logs
 from service.alerts.silences import SilenceError, new_silence
-from service.alerts_cmd import parse_duration
 from service.app import build_app
+from service.cli.alerts import parse_duration
 from service.http import build_http_app
 from service.settings import DEFAULT_CONFIG, Settings
 from service.store import RedisStore

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 
 import msgspec
 import pytest
 import redis.asyncio as aioredis
+from support.clock import FakeClock
 
 from service.store import (
     AircraftSave,
@@ -34,22 +34,9 @@ TTL = 60
 Expire = Callable[..., Awaitable[None]]
 
 
-@dataclass
-class FakeClock:
-    """A monotonic clock that only moves when told to."""
-
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1000.0)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -170,11 +157,11 @@ async def test_claim_notification_once_until_ttl(store: Store, expire: Expire) -
 
 
 async def test_clock_get_set(store: Store) -> None:
-    assert await store.get_clock() is None
-    await store.set_clock(1_767_225_600.123456)
-    assert await store.get_clock() == 1_767_225_600.123456  # exact round trip
-    await store.set_clock(1_767_225_605.0)
-    assert await store.get_clock() == 1_767_225_605.0
+    assert await store.get_feed_clock() is None
+    await store.set_feed_clock(1_767_225_600.123456)
+    assert await store.get_feed_clock() == 1_767_225_600.123456  # exact round trip
+    await store.set_feed_clock(1_767_225_605.0)
+    assert await store.get_feed_clock() == 1_767_225_605.0
 
 
 async def test_rejects_arguments_redis_would_misread(store: Store) -> None:
@@ -203,7 +190,7 @@ async def test_instances_on_one_url_share_data(redis_url: str) -> None:
     first = RedisStore(redis_url, prefix=PREFIX)
     await first.save_aircraft("ae1234", b"s", [b"p1"], max_points=5, ttl_s=TTL)
     assert await first.claim_notification("n-1", ttl_s=TTL)
-    await first.set_clock(42.5)
+    await first.set_feed_clock(42.5)
     await first.close()  # the "restart"
     second = RedisStore(redis_url, prefix=PREFIX)
     other = RedisStore(redis_url, prefix="otherbw")
@@ -212,7 +199,7 @@ async def test_instances_on_one_url_share_data(redis_url: str) -> None:
         assert await second.load_track("ae1234") == [b"p1"]
         assert await second.active_aircraft() == {"ae1234"}
         assert await second.claim_notification("n-1", ttl_s=TTL) is False
-        assert await second.get_clock() == 42.5
+        assert await second.get_feed_clock() == 42.5
         assert await other.load_aircraft("ae1234") is None  # prefixes isolate deployments
         assert await other.claim_notification("n-1", ttl_s=TTL) is True
     finally:
@@ -225,18 +212,18 @@ async def test_keys_live_under_prefix_with_ttls(redis_url: str, raw: aioredis.Re
     try:
         await store.save_aircraft("ae1234", b"s", [b"p"], max_points=5, ttl_s=TTL)
         await store.claim_notification("n-1", ttl_s=TTL * 2)
-        await store.set_clock(1.0)
+        await store.set_feed_clock(1.0)
     finally:
         await store.close()
     found = {key.decode() async for key in raw.scan_iter(count=100)}
     entity_keys = {KEYS.aircraft("ae1234"), KEYS.track("ae1234"), KEYS.active}
-    assert found == entity_keys | {KEYS.notified("n-1"), KEYS.clock}
+    assert found == entity_keys | {KEYS.notified("n-1"), KEYS.feed_clock}
     assert all(key.startswith(f"{PREFIX}:") for key in found)
     assert {key async for key in raw.scan_iter(match=KEYS.pattern)} == {k.encode() for k in found}
     for key in entity_keys:
         assert 0 < await raw.ttl(key) <= TTL, key
     assert TTL < await raw.ttl(KEYS.notified("n-1")) <= TTL * 2
-    assert await raw.ttl(KEYS.clock) == -1  # the resume point never expires
+    assert await raw.ttl(KEYS.feed_clock) == -1  # the resume point never expires
 
 
 async def test_unreachable_redis_raises_store_error_with_redacted_url() -> None:
@@ -262,7 +249,7 @@ async def test_silent_server_times_out_within_deadline() -> None:
     try:
         started = time.monotonic()
         with pytest.raises(StoreError, match=r"redis://:\*\*\*@127\.0\.0\.1"):
-            await store.set_clock(1.0)
+            await store.set_feed_clock(1.0)
         assert time.monotonic() - started < 0.3 + 0.5
         assert await store.ping() is False
     finally:
@@ -307,7 +294,7 @@ def test_key_space_shapes_and_prefix_rules() -> None:
     assert keys.aircraft("ae1234") == "borderwatch:aircraft:ae1234"
     assert keys.track("ae1234") == "borderwatch:track:ae1234"
     assert keys.notified("n-1") == "borderwatch:notified:n-1"
-    assert [keys.active, keys.clock, keys.alive] == [f"borderwatch:{k}" for k in KINDS]
+    assert [keys.active, keys.feed_clock, keys.alive] == [f"borderwatch:{k}" for k in KINDS]
     for bad in ("", "a:b", "bw*", "x" * 33):
         with pytest.raises(ValueError):
             KeySpace(bad)

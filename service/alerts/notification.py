@@ -21,8 +21,9 @@ from service.detect.events import AreaFacts, Event, LoiterFacts, SignalFacts, Sq
 from service.detect.squawk import meaning as squawk_meaning
 from service.geo import format_latlon
 from service.locate.countries import country_name
+from service.models import Identity
 from service.settings import Rule
-from service.track import Identity, TrackPoint
+from service.track import TrackPoint
 
 PAYLOAD_VERSION = "1"
 _ID_NAMESPACE = uuid.UUID("5f0c1d7e-7b9a-4a5e-9a57-b0d3e3a7c701")

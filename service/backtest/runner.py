@@ -21,16 +21,14 @@ from typing import TextIO
 import msgspec
 
 from service.alerts.notification import Notification
-from service.app import build_identifier
+from service.app import build_pipeline
 from service.detect.events import AreaFacts
-from service.feeds.replay import iter_snapshots
 from service.locate import Boundaries
 from service.metrics import Metrics
-from service.models import Category
-from service.pipeline import Pipeline
+from service.models import Category, Identity
+from service.pipeline import Pipeline, replay
 from service.settings import LoiterRule, Rule, Settings
 from service.store import MemoryStore
-from service.track import Identity
 
 _HEX = re.compile(r"~?[0-9a-f]{6}")
 
@@ -114,18 +112,17 @@ async def run_recording(
 ) -> RecordingRun:
     """Replay one recording on its own clock and return every episode it produced."""
     started = time.monotonic()
-    pipeline = Pipeline(settings, build_identifier(settings), boundaries, MemoryStore(), Metrics())
+    pipeline = build_pipeline(settings, MemoryStore(), Metrics(), boundaries)
     episodes: dict[str, Episode] = {}
     identities: dict[str, Identity] = {}
     last_heard: dict[str, float] = {}
-    for count, item in enumerate(iter_snapshots(path), 1):
-        if item.snapshot is None:
-            pipeline.reject(item.error or "malformed_line")
-            continue
-        for notification in await pipeline.process(item.snapshot):
+    count = 0
+    async for notifications in replay(pipeline, path):
+        count += 1
+        for notification in notifications:
             _collect(episodes, notification, pipeline)
         # Aircraft silent for a day are dropped from the pipeline: remember them here.
-        for hex_, aircraft in pipeline.aircraft.items():
+        for hex_, aircraft in pipeline.fleet.aircraft.items():
             identities[hex_] = aircraft.identity
             if aircraft.track.last is not None:
                 last_heard[hex_] = aircraft.track.last.time
@@ -134,7 +131,7 @@ async def run_recording(
     for episode in episodes.values():
         if not episode.resolved:
             episode.end = max(episode.end, last_heard.get(episode.hex, episode.end))
-        followed = pipeline.aircraft.get(episode.hex)
+        followed = pipeline.fleet.get(episode.hex)
         if episode.exit_to == "" and followed is not None:
             after = followed.track.since(episode.end)
             episode.landfall = next((p.country for p in after if p.country), None)
@@ -177,7 +174,7 @@ def _collect(episodes: dict[str, Episode], notification: Notification, pipeline:
 
 def _country_before(pipeline: Pipeline, hex_: str, time_: float) -> str:
     """Where the aircraft was heard last before `time_` ("" over the high seas)."""
-    aircraft = pipeline.aircraft.get(hex_)
+    aircraft = pipeline.fleet.get(hex_)
     if aircraft is not None:
         for point in reversed(aircraft.track.points):
             if point.time < time_:

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 
 from service.backtest.labels import Orbit, RecordingLabels
 from service.backtest.runner import Episode, RecordingRun
-from service.detect.rules import selects
+from service.models import Identity
 from service.settings import ForeignAirspaceRule, LoiterRule, Rule
-from service.track import Identity
 
 Locate = Callable[[float, float], str | None]  # position -> sovereign country or None
 
@@ -109,7 +108,7 @@ def _loiter(
         identity = identities.get(orbit.hex)
         if orbit.duration_s < rule.min_duration_s or identity is None:
             continue
-        if not selects(rule.select, identity):
+        if not rule.select.covers(identity):
             continue
         home = orbit.center is not None and locate(*orbit.center) == identity.state
         if rule.abroad_only and home:
@@ -133,7 +132,7 @@ def _crossings(
     score.delays.extend(e.opened_at - e.start for e in episodes)
     if not labels.crosses_border:
         return
-    watched = [i for i in identities.values() if selects(rule.select, i) and i.state]
+    watched = [i for i in identities.values() if rule.select.covers(i) and i.state]
     expected = {c for c in labels.countries if any(i.state != c for i in watched)}
     if rule.countries:
         expected &= set(rule.countries)

@@ -34,6 +34,7 @@ import aiohttp
 import msgspec
 import structlog
 
+from service.clock import SYSTEM_CLOCK, Clock
 from service.deliver.lifecycle import Skip, skip_reason
 from service.deliver.transport import MapSource, build, group_size, post
 from service.deliver.webhook import DeliveryOutcome
@@ -70,7 +71,7 @@ class OutboxWorker:
         *,
         sent_ttl_s: int,
         map_source: MapSource | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         jitter: Callable[[], float] = random.random,
         lease_ttl_s: float = LEASE_TTL_S,
         holder: str | None = None,
@@ -176,7 +177,7 @@ class OutboxWorker:
 
     async def step(self) -> float:
         """One pass: bury, start due sends; return seconds until the next pass is due."""
-        now = self.clock()
+        now = self.clock.time()
         leader = await self.hold_lease(now)
         pending = await self.store.outbox_pending(PENDING_LIMIT)
         await self._gauges(pending, now)
@@ -223,7 +224,7 @@ class OutboxWorker:
             self.wake.set()
 
     async def _send(self, receiver: Receiver, group: list[OutboxItem]) -> None:
-        now = self.clock()
+        now = self.clock.time()
         items = []
         for item in group:
             skip = await skip_reason(
@@ -248,13 +249,13 @@ class OutboxWorker:
             outgoing,
             timeout_s=receiver.timeout_s,
             user_agent=USER_AGENT,
-            clock=self.clock,
+            clock=self.clock.time,
         )
         self.metrics.delivery_attempts.labels(receiver.name, attempt.label).inc()
         self.metrics.delivery_seconds.labels(receiver.name).observe(time.monotonic() - started)
         # Waits count from the answer: a Retry-After date is absolute, and a backoff
         # measured from the request would vanish behind a slow answer or a timeout.
-        now = self.clock()
+        now = self.clock.time()
         logger = log.bind(receiver=receiver.name, ids=[i.id for i in items], status=attempt.label)
         if attempt.outcome is DeliveryOutcome.DELIVERED:
             for item in items:

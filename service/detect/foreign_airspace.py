@@ -20,8 +20,9 @@ from __future__ import annotations
 import msgspec
 
 from service.detect.events import AreaFacts, Event
+from service.models import Identity
 from service.settings import ForeignAirspaceRule
-from service.track import Identity, Track, TrackPoint
+from service.track import Track, TrackPoint
 
 
 class Candidate(msgspec.Struct):

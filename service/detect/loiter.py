@@ -25,8 +25,9 @@ import numpy as np
 from service.detect.events import Event, LoiterFacts
 from service.geo import bearing_deg, haversine_km, local_km, turn_deg
 from service.locate.places import nearest_place
+from service.models import Identity
 from service.settings import LoiterRule
-from service.track import Identity, Track, TrackPoint
+from service.track import Track, TrackPoint
 
 # Opening is re-examined at most this often per aircraft: the look-back costs
 # O(n log n) and nothing changes meaningfully between two 10 s polls.

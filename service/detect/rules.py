@@ -1,13 +1,14 @@
-"""The rule registry: rule type name -> (evaluate function, state type).
+"""The rule registry (rule type name -> evaluate function and state type) and the
+detect stage that runs it.
 
 Every evaluate function has the same shape,
 `evaluate(rule, identity, track, state, now) -> (state, events)`, and does no I/O;
-the engine owns the states and saves them.
+the fleet owns the states and saves them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,10 @@ import msgspec
 
 from service.detect import foreign_airspace, loiter, signal_lost, squawk
 from service.detect.events import Event
-from service.settings import Rule, Selection
-from service.track import Identity, Track
+from service.models import Identity
+from service.settings import Rule
+from service.track import Track
+from service.track.fleet import Aircraft
 
 Evaluate = Callable[[Any, Identity, Track, Any, float], tuple[msgspec.Struct, list[Event]]]
 
@@ -35,15 +38,6 @@ RULE_TYPES: dict[str, RuleType] = {
 }
 
 
-def selects(selection: Selection, identity: Identity) -> bool:
-    """Whether a rule's selection covers this aircraft."""
-    if identity.category not in selection.categories:
-        return False
-    if selection.states and identity.state not in selection.states:
-        return False
-    return not selection.hexes or identity.hex in selection.hexes
-
-
 def run_rules(
     rules: list[Rule],
     identity: Identity,
@@ -54,7 +48,7 @@ def run_rules(
     """Evaluate every rule that selects the aircraft, updating `states` in place."""
     events: list[Event] = []
     for rule in rules:
-        if not selects(rule.select, identity):
+        if not rule.select.covers(identity):
             continue
         rule_type = RULE_TYPES[rule.type]
         new_state, rule_events = rule_type.evaluate(rule, identity, track, states.get(rule.id), now)
@@ -66,3 +60,47 @@ def run_rules(
 def has_open_episode(states: dict[str, msgspec.Struct]) -> bool:
     """Whether any rule state holds an open episode (the aircraft must not be forgotten)."""
     return any(getattr(state, "episode", None) is not None for state in states.values())
+
+
+class Detector:
+    """The detect stage: every enabled rule over every followed aircraft."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: list[Rule] = [rule for rule in rules if rule.enabled]
+        self.rules_by_id = {rule.id: rule for rule in self.rules}
+
+    def wants(self, identity: Identity) -> bool:
+        """Whether some rule selects this aircraft (only those are followed)."""
+        return any(rule.select.covers(identity) for rule in self.rules)
+
+    def detect(self, fleet: Iterable[Aircraft], now: float) -> list[tuple[Aircraft, Event]]:
+        """Advance every rule of every aircraft to feed time `now`; the events found.
+
+        An aircraft whose rule states changed is marked dirty, so the fleet saves it.
+        """
+        events: list[tuple[Aircraft, Event]] = []
+        for aircraft in fleet:
+            before = msgspec.json.encode(aircraft.rule_states)
+            found = run_rules(
+                self.rules, aircraft.identity, aircraft.track, aircraft.rule_states, now
+            )
+            if found or msgspec.json.encode(aircraft.rule_states) != before:
+                aircraft.dirty = True
+            events.extend((aircraft, event) for event in found)
+        return events
+
+    def decode_state(self, rule_id: str, raw: bytes) -> msgspec.Struct | None:
+        """A rule's saved state; None when the rule is no longer configured."""
+        rule = self.rules_by_id.get(rule_id)
+        if rule is None:
+            return None
+        return msgspec.json.decode(raw, type=RULE_TYPES[rule.type].state_type)
+
+    def open_episodes(self, fleet: Iterable[Aircraft]) -> dict[str, int]:
+        """Open episodes per rule id (every enabled rule listed, 0 when none)."""
+        counts = dict.fromkeys(self.rules_by_id, 0)
+        for aircraft in fleet:
+            for rule_id, state in aircraft.rule_states.items():
+                if getattr(state, "episode", None) is not None and rule_id in counts:
+                    counts[rule_id] += 1
+        return counts

@@ -23,8 +23,9 @@ import msgspec
 
 from service.detect.events import Event, SignalFacts
 from service.locate.places import nearest_airport
+from service.models import Identity
 from service.settings import SignalLostRule
-from service.track import Identity, Track, TrackPoint
+from service.track import Track, TrackPoint
 
 LANDING_BELOW_FT: Final = 2500.0  # barometric altitude minus the airport's elevation
 LANDING_AIRPORT_KM: Final = 10.0

@@ -16,8 +16,9 @@ from typing import Final
 import msgspec
 
 from service.detect.events import Event, SquawkFacts
+from service.models import Identity
 from service.settings import SquawkRule
-from service.track import Identity, Track, TrackPoint
+from service.track import Track, TrackPoint
 
 MEANINGS: Final[dict[str, str]] = {
     "7500": "unlawful interference",

@@ -1,10 +1,12 @@
-"""Fuse the snapshots of every source into one stream for the pipeline.
+"""Fusion: one position per aircraft, the newest, wherever it came from.
 
-Per address the newest position wins: a position no newer than the one already
-passed on for that address (the same report relayed by another aggregator, or an
-older one arriving late) is dropped and counted once, as a duplicate or superseded.
-Every position keeps its `source`. The fused snapshots carry a strictly increasing
-`now`, because the pipeline ignores a snapshot not newer than its clock.
+Within one snapshot, `newest_per_aircraft` keeps the newest position of each address
+(the pipeline's fuse stage). Across the snapshots of every source, the `Fuser` makes
+one stream for the pipeline: a position no newer than the one already passed on for
+its address (the same report relayed by another aggregator, or an older one arriving
+late) is dropped and counted once, as a duplicate or superseded. Every position keeps
+its `source`. The fused snapshots carry a strictly increasing `now`, because the
+pipeline ignores a snapshot not newer than its feed clock.
 """
 
 from __future__ import annotations
@@ -13,12 +15,22 @@ from dataclasses import dataclass, field
 
 from service.models import Position, Snapshot
 
-__all__ = ["FuseStats", "Fuser"]
+__all__ = ["FuseStats", "Fuser", "newest_per_aircraft"]
 
 # Positions of addresses not heard for this long are forgotten (bounded memory); a
 # report older than that arriving later is still dropped as stale by the pipeline.
 FORGET_AFTER_S = 900.0
 _STEP_S = 0.001
+
+
+def newest_per_aircraft(positions: list[Position]) -> list[Position]:
+    """One position per address: the newest wins; the same report twice counts once."""
+    newest: dict[str, Position] = {}
+    for position in positions:
+        current = newest.get(position.hex)
+        if current is None or position.time > current.time:
+            newest[position.hex] = position
+    return list(newest.values())
 
 
 @dataclass(slots=True)

@@ -1,5 +1,5 @@
 """Per-source protection: exponential backoff with jitter, a circuit breaker, a daily
-budget and an injectable clock (tests drive time by hand instead of sleeping).
+budget, and the spacing of requests to one host.
 
 The daily budget itself is arithmetic on one process's view; the poller persists what
 it spends in the store (`Store.spend_budget`) and feeds the store's count back in
@@ -7,47 +7,22 @@ it spends in the store (`Store.spend_budget`) and feeds the store's count back i
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+
+from service.clock import SYSTEM_CLOCK, Clock
 
 __all__ = [
     "Backoff",
     "CircuitBreaker",
-    "Clock",
     "DailyBudget",
     "HostSpacing",
-    "RealClock",
     "utc_day",
 ]
 
 _DAY_S = 86400.0
-
-
-class Clock(Protocol):
-    """Wall time (for budgets and timestamps), monotonic time and sleeping."""
-
-    def time(self) -> float: ...
-
-    def monotonic(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class RealClock:
-    """The system clock."""
-
-    def time(self) -> float:
-        return time.time()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 @dataclass(slots=True)
@@ -195,7 +170,7 @@ class HostSpacing:
     """
 
     def __init__(self, clock: Clock | None = None, gap_s: float = 1.0) -> None:
-        self.clock = clock or RealClock()
+        self.clock = clock or SYSTEM_CLOCK
         self.gap_s = gap_s
         self._next: dict[str, float] = {}
 

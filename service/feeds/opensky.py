@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import aiohttp
 import msgspec
 
-from service.feeds.guard import Clock, RealClock
+from service.clock import SYSTEM_CLOCK, Clock
 from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.normalise import clean_text
 from service.feeds.poller import FeedRequest
@@ -147,7 +147,7 @@ class TokenCache:
 
     def __init__(self, feed: OpenSkyFeed, clock: Clock | None = None) -> None:
         self.feed = feed
-        self.clock = clock or RealClock()
+        self.clock = clock or SYSTEM_CLOCK
         self._token: str | None = None
         self._expires = 0.0
         self.refreshes = 0

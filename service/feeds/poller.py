@@ -28,15 +28,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
-from service.feeds.guard import (
-    Backoff,
-    CircuitBreaker,
-    Clock,
-    DailyBudget,
-    HostSpacing,
-    RealClock,
-    utc_day,
-)
+from service.clock import SYSTEM_CLOCK, Clock
+from service.feeds.guard import Backoff, CircuitBreaker, DailyBudget, HostSpacing, utc_day
 from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.readsb import FeedDecodeError
 from service.feeds.status import FeedHooks
@@ -106,7 +99,7 @@ class Poller:
         self.adapter = adapter
         self.session = session
         self.hooks = hooks
-        self.clock = clock or RealClock()
+        self.clock = clock or SYSTEM_CLOCK
         self.backoff = Backoff(feed.interval_s, feed.max_backoff_s, rng or random.Random())
         self.breaker = CircuitBreaker(feed.breaker_failures, feed.breaker_probe_s)
         self.budget = DailyBudget(budget)

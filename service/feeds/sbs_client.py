@@ -15,7 +15,8 @@ import random
 
 import structlog
 
-from service.feeds.guard import Backoff, CircuitBreaker, Clock, RealClock
+from service.clock import SYSTEM_CLOCK, Clock
+from service.feeds.guard import Backoff, CircuitBreaker
 from service.feeds.poller import Emit
 from service.feeds.sbs import SbsAssembler
 from service.feeds.status import FeedHooks
@@ -39,7 +40,7 @@ class SbsSource:
     ) -> None:
         self.feed = feed
         self.hooks = hooks
-        self.clock = clock or RealClock()
+        self.clock = clock or SYSTEM_CLOCK
         # Start reconnecting after 1 s: the receiver is local, a restart is quick.
         self.backoff = Backoff(1.0, feed.max_backoff_s, rng or random.Random())
         self.breaker = CircuitBreaker(feed.breaker_failures, feed.breaker_probe_s)

@@ -10,9 +10,10 @@ from typing import Protocol
 
 import aiohttp
 
+from service.clock import Clock
 from service.feeds.adsbx import AdsbxAdapter, ReadsbAdapter
 from service.feeds.fuse import Fuser
-from service.feeds.guard import Clock, HostSpacing
+from service.feeds.guard import HostSpacing
 from service.feeds.opensky import OpenSkyAdapter
 from service.feeds.poller import Emit, HttpAdapter, Poller
 from service.feeds.sbs_client import SbsSource

@@ -29,7 +29,6 @@ from service.alerts.silences import (
     silence_json,
 )
 from service.http.context import HttpContext, context_of
-from service.render.source import render_for
 from service.store.base import StoreError
 
 _Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -127,7 +126,7 @@ async def alert_map(request: web.Request) -> web.Response:
     payload = await _find_payload(request, wanted)
     if payload is None:
         return _error(404, "not_found", "no recent, pending or dead notification with this id")
-    png = await render_for(app, payload)  # drawn in a worker thread
+    png = await app.maps.render(payload)  # drawn in a worker thread
     return web.Response(body=png, content_type="image/png")
 
 

@@ -152,7 +152,7 @@ async def aircraft(request: web.Request) -> web.Response:
 async def _aircraft_body(context: HttpContext, hex_: str, limit: int) -> dict[str, Any] | None:
     # Every aircraft with saved state is restored into memory at start, so memory is
     # the whole truth for this process.
-    known = context.app.pipeline.aircraft.get(hex_)
+    known = context.app.fleet.get(hex_)
     if known is None:
         return None
     points = list(known.track.points)

@@ -44,7 +44,7 @@ async def problems_of(context: HttpContext) -> list[str]:
             problems.append("store not answering")
     except (TimeoutError, OSError, StoreError):
         problems.append("store not answering")
-    if len(context.app.pipeline.boundaries) == 0:
+    if len(context.app.boundaries) == 0:
         problems.append("boundaries not loaded")
     if context.feeds and not fresh_feeds(context):
         problems.append("no feed answered recently")

@@ -43,8 +43,8 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def _candidates(request: web.Request) -> web.Response:
-    # Weak-evidence aircraft for review, most recently seen first (service/candidates.py).
-    found = [c.to_json() for c in context_of(request).app.pipeline.candidates.candidates()]
+    # Weak-evidence aircraft for review, most recently seen first (service/identify/candidates.py).
+    found = [c.to_json() for c in context_of(request).app.candidates.candidates()]
     return web.json_response({"count": len(found), "candidates": found})
 
 

@@ -15,8 +15,9 @@ import msgspec
 from service.alerts.notification import iso, position_json
 from service.feeds.status import SourceStatus
 from service.locate.countries import country_name
+from service.models import Identity
 from service.settings.feeds import FeedSettings
-from service.track import Identity, TrackPoint
+from service.track import TrackPoint
 
 
 def point_json(point: TrackPoint) -> dict[str, Any]:

@@ -10,6 +10,6 @@ reference tables ship in `data/` and name their sources in their header comments
 docs/identification.md describes it all.
 """
 
-from service.identify.identify import Identifier, identify_command
+from service.identify.identify import Identifier
 
-__all__ = ["Identifier", "identify_command"]
+__all__ = ["Identifier"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from typing import Literal, cast
 
 import numpy as np
@@ -383,11 +382,6 @@ def _military_index(source: Literal["readsb", "vrs", "off"]) -> BlockIndex | Non
     return tables.military_ranges(source)
 
 
-@cache
-def _default_identifier() -> Identifier:
-    return Identifier()
-
-
 def verdict_json(hex_: str, verdict: Verdict) -> dict[str, object]:
     """A verdict as printed by `borderwatch identify`.
 
@@ -400,14 +394,3 @@ def verdict_json(hex_: str, verdict: Verdict) -> dict[str, object]:
         "confidence": round(verdict.confidence, 4),
         "reasons": [{"method": r.method, "detail": r.detail} for r in verdict.reasons],
     }
-
-
-def identify_command(
-    hex_: str, callsign: str | None, registration: str | None
-) -> dict[str, object]:
-    """The verdict for one aircraft as a JSON-able dict (`verdict_json`), default settings."""
-    hex_ = hex_.strip().lower()
-    verdict = _default_identifier().identify(
-        hex_, (callsign or "").strip() or None, (registration or "").strip() or None
-    )
-    return verdict_json(hex_, verdict)

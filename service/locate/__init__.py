@@ -6,6 +6,6 @@ measures how far inside a country a point is. Data: @geo-maps/countries-maritime
 © OpenStreetMap contributors, ODbL 1.0 (see docs/boundaries.md).
 """
 
-from service.locate.boundaries import Boundaries, BoundariesError, where_command
+from service.locate.boundaries import Boundaries, BoundariesError
 
-__all__ = ["Boundaries", "BoundariesError", "where_command"]
+__all__ = ["Boundaries", "BoundariesError"]

@@ -268,10 +268,3 @@ class Boundaries:
         if index < 0:
             return Location(None, None, None)
         return Location(self.code(index), self.name(index), self.depth_km(index, lat, lon))
-
-
-def where_command(boundaries_path: Path, lat: float, lon: float) -> dict[str, Any]:
-    """Back end of `borderwatch where LAT LON`: country, name and depth (km, 2 decimals)."""
-    location = Boundaries.load(boundaries_path).locate(lat, lon)
-    depth = None if location.depth_km is None else round(location.depth_km, 2)
-    return {"country": location.country, "name": location.name, "depth_km": depth}

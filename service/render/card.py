@@ -16,6 +16,7 @@ import asyncio
 import io
 import sys
 import textwrap
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -116,28 +117,26 @@ def _draw(
 
 async def _main(recording: str, out_dir: Path) -> None:
     from service.app import build_app
-    from service.feeds.replay import iter_snapshots
-    from service.render.source import render_for
+    from service.pipeline import replay
     from service.settings import DEFAULT_CONFIG, load_settings
 
     app = await build_app(load_settings(DEFAULT_CONFIG, environ={}))
     wanted = {("foreign-airspace", 0): "entry", ("loiter", 2): "card"}
     try:
-        for item in iter_snapshots(recording):
-            if item.snapshot is None:
-                continue
-            for notification in await app.pipeline.process(item.snapshot):
-                key = wanted.pop((notification.rule.id, notification.sequence), None)
-                if key is None:
-                    continue
-                payload = msgspec.json.decode(notification.body())
-                png = await render_for(app, payload)
-                if key == "entry":
-                    (out_dir / "troy701-entry-map.png").write_bytes(png)
-                else:
-                    (out_dir / "troy701-card.png").write_bytes(render_card(payload, png))
-            if not wanted:
-                break
+        async with aclosing(replay(app.pipeline, recording)) as replaying:
+            async for notifications in replaying:
+                for notification in notifications:
+                    key = wanted.pop((notification.rule.id, notification.sequence), None)
+                    if key is None:
+                        continue
+                    payload = msgspec.json.decode(notification.body())
+                    png = await app.maps.render(payload)
+                    if key == "entry":
+                        (out_dir / "troy701-entry-map.png").write_bytes(png)
+                    else:
+                        (out_dir / "troy701-card.png").write_bytes(render_card(payload, png))
+                if not wanted:
+                    break
     finally:
         await app.close()
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from service.models import Category
+from service.models import Category, Identity
 from service.settings.fields import Model as _Model
 from service.settings.fields import alpha2 as _alpha2
 from service.settings.fields import hex_address as _hex
@@ -37,6 +37,14 @@ class Selection(_Model):
     @classmethod
     def _lower_hexes(cls, value: list[str]) -> list[str]:
         return [_hex(item) for item in value]
+
+    def covers(self, identity: Identity) -> bool:
+        """Whether this selection takes the aircraft."""
+        if identity.category not in self.categories:
+            return False
+        if self.states and identity.state not in self.states:
+            return False
+        return not self.hexes or identity.hex in self.hexes
 
 
 class _RuleBase(_Model):

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from service.store.base import AircraftSave, Store, StoreError
+from service.store.base import (
+    AircraftSave,
+    BudgetStore,
+    EpisodeStore,
+    InstanceStore,
+    OutboxStore,
+    SilenceStore,
+    Store,
+    StoreError,
+    TrackStore,
+)
 from service.store.keys import DEFAULT_PREFIX, KeySpace
 from service.store.memory import MemoryStore
 from service.store.redis import RedisStore, redact_url
@@ -10,11 +20,17 @@ from service.store.redis import RedisStore, redact_url
 __all__ = [
     "DEFAULT_PREFIX",
     "AircraftSave",
+    "BudgetStore",
+    "EpisodeStore",
+    "InstanceStore",
     "KeySpace",
     "MemoryStore",
+    "OutboxStore",
     "RedisStore",
+    "SilenceStore",
     "Store",
     "StoreError",
+    "TrackStore",
     "open_store",
     "redact_url",
 ]

@@ -51,7 +51,7 @@ class KeySpace:
 
     # string: float feed time of the last processed snapshot; no TTL: the resume point must stay
     @property
-    def clock(self) -> str:
+    def feed_clock(self) -> str:
         """Key of the feed clock."""
         return f"{self.prefix}:clock"
 

@@ -68,6 +68,13 @@ class Silence(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+def fresh(item: OutboxItem, now: float) -> OutboxItem:
+    """A dead letter as a new pending entry: same id (the receiver can still dedupe)."""
+    return msgspec.structs.replace(
+        item, enqueued_at=now, attempts=0, next_at=0.0, last_error="", dead_reason="", dead_at=0.0
+    )
+
+
 item_encoder = msgspec.json.Encoder()
 item_decoder = msgspec.json.Decoder(OutboxItem)
 silence_decoder = msgspec.json.Decoder(Silence)

@@ -1,4 +1,4 @@
-"""The delivery half of `RedisStore`: outbox, dead letters, sent log, silences, acks.
+"""`OutboxStore` on Redis: pending entries, dead letters and the sent log.
 
 Layout (key names in service/store/keys.py): a zset orders the pending entries by an
 ever-growing enqueue counter and a hash holds them, both without TTL, so an entry
@@ -10,34 +10,9 @@ Redis as well as of the service.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any
 
-import msgspec
-import redis.asyncio as aioredis
-
-from service.store.keys import KeySpace
-from service.store.memory_outbox import fresh
-from service.store.records import (
-    OutboxItem,
-    Silence,
-    item_decoder,
-    item_encoder,
-    silence_decoder,
-)
-
-# Claim an id and enqueue its entries in one step: a crash can never leave a claimed
-# notification that nobody will deliver. KEYS: notified, seq, queue, items.
-# ARGV: ttl, then field/blob pairs.
-CLAIM_AND_ENQUEUE = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-for i = 2, #ARGV, 2 do
-  local order = redis.call('INCR', KEYS[2])
-  redis.call('ZADD', KEYS[3], order, ARGV[i])
-  redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
-end
-return 1
-"""
+from service.store.records import OutboxItem, fresh, item_decoder, item_encoder
+from service.store.redis.connection import RedisConnection, as_bytes
 
 # Rewrite an entry only while it is pending: an update racing a delivery must not
 # resurrect it. KEYS: queue, items. ARGV: field, blob.
@@ -49,41 +24,14 @@ return 0
 """
 
 
-def _as_bytes(value: bytes | str) -> bytes:
-    return value if isinstance(value, bytes) else value.encode()
-
-
-class RedisOutbox:
-    """Mixed into `RedisStore`, which provides the client, key space and guard."""
-
-    _client: aioredis.Redis
-    _keys: KeySpace
-
-    def _guard(self, op: str) -> AbstractAsyncContextManager[None]:
-        raise NotImplementedError  # provided by RedisStore
-
-    async def _claim(self, notification_id: str, ttl_s: int, outbox: Sequence[OutboxItem]) -> bool:
-        keys = self._keys
-        argv: list[Any] = [ttl_s]
-        for item in outbox:
-            argv += [item.key, item_encoder.encode(item)]
-        async with self._guard("claim_notification"):
-            won = await self._client.eval(
-                CLAIM_AND_ENQUEUE,
-                4,
-                keys.notified(notification_id),
-                keys.outbox_seq,
-                keys.outbox_queue,
-                keys.outbox_items,
-                *argv,
-            )
-        return bool(won)
+class RedisOutbox(RedisConnection):
+    """The outbox zset and hash, the dead-letter hash and the sent-log keys."""
 
     async def outbox_pending(self, limit: int = 1000) -> list[OutboxItem]:
         """Up to `limit` pending entries, oldest enqueued first."""
         async with self._guard("outbox_pending"):
             found = await self._client.zrange(self._keys.outbox_queue, 0, limit - 1)
-            fields = [_as_bytes(f) for f in found if isinstance(f, (bytes, str))]
+            fields = [as_bytes(f) for f in found if isinstance(f, (bytes, str))]
             if not fields:
                 return []
             blobs = await self._client.hmget(self._keys.outbox_items, fields)
@@ -149,25 +97,3 @@ class RedisOutbox:
         """True when the receiver's sent log has the id."""
         async with self._guard("was_sent"):
             return bool(await self._client.exists(self._keys.sent(receiver, notification_id)))
-
-    async def add_silence(self, silence: Silence) -> None:
-        """HSET the silence by id."""
-        async with self._guard("add_silence"):
-            await self._client.hset(self._keys.silences, silence.id, msgspec.json.encode(silence))
-
-    async def silences(self) -> list[Silence]:
-        """Every silence, expired ones included."""
-        async with self._guard("silences"):
-            blobs = await self._client.hvals(self._keys.silences)
-        return [silence_decoder.decode(blob) for blob in blobs]
-
-    async def acknowledge(self, episode_fingerprint: str, record: bytes, *, ttl_s: int) -> None:
-        """SET the ack key with EX `ttl_s`."""
-        async with self._guard("acknowledge"):
-            await self._client.set(self._keys.ack(episode_fingerprint), record, ex=ttl_s)
-
-    async def acknowledged(self, episode_fingerprint: str) -> bytes | None:
-        """The acknowledgement record, or None."""
-        async with self._guard("acknowledged"):
-            value = await self._client.get(self._keys.ack(episode_fingerprint))
-        return None if value is None else _as_bytes(value)

@@ -24,6 +24,7 @@ from service.alerts.silences import (
     new_silence,
     silence_json,
 )
+from service.cli.common import CONFIG_HELP
 from service.settings import ConfigError, load_settings
 from service.store import RedisStore
 from service.store.base import Store, StoreError
@@ -76,9 +77,7 @@ def register(commands: Any) -> None:
                         help="which ones (as listed under key); none: all")  # fmt: skip
     resend.set_defaults(func=_run(_dead_resend))
     for sub in (add, listing, expire, ack, dead_list, resend):
-        sub.add_argument(
-            "--config", type=Path, help="config file (default config/borderwatch.yaml)"
-        )
+        sub.add_argument("--config", type=Path, help=CONFIG_HELP)
 
 
 Action = Callable[[Store, argparse.Namespace, float], Awaitable[int]]

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.geo import KT_TO_KMH, haversine_km
-from service.track import Track, TrackPoint
+from service.track.points import Track, TrackPoint
 
 # A jump this short is position noise, not evidence of impossible speed.
 MIN_JUMP_KM: Final = 2.0

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import aiohttp
 import structlog
 
-from service.app import build_app
+from service.app import build_app, build_worker
+from service.cli.common import add_config, settings_of
 from service.deliver.outbox import OutboxWorker
-from service.feeds.replay import iter_snapshots
-from service.pipeline import Stats
-from service.render.source import map_source
+from service.pipeline import replay as replay_recording
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -24,11 +25,36 @@ log = structlog.get_logger(__name__)
 DRAIN_TIMEOUT_S = 120.0
 
 
+def register(commands: Any) -> None:
+    """Add the command to the `borderwatch` parser's subparsers."""
+    parser = commands.add_parser(
+        "replay",
+        help="run a recording through the whole pipeline",
+        description="Replay a JSONL or gzip JSONL recording of snapshots "
+        '({"now": <unix s>, "aircraft": [...]}, readsb field names) on its own clock, '
+        "as fast as possible. Prints one JSON line per notification on stdout "
+        "(or delivers them with --deliver); logs go to stderr.",
+    )
+    parser.add_argument("file", help="recording path, or - for standard input")
+    add_config(parser)
+    parser.add_argument(
+        "--deliver", action="store_true", help="send to the configured receivers instead"
+    )
+    parser.set_defaults(func=replay_command)
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """Replay; the summary line goes to stderr."""
+    settings = settings_of(args)
+    summary = asyncio.run(replay(settings, args.file, deliver=args.deliver, out=sys.stdout))
+    print(summary, file=sys.stderr)
+    return 0
+
+
 async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -> str:
     """Replay `path`; print (or deliver) each notification; return the summary line."""
     started = time.monotonic()
-    app = await build_app(settings)
-    pipeline = app.pipeline
+    app = await build_app(settings, deliver=deliver)
     session: aiohttp.ClientSession | None = None
     worker: OutboxWorker | None = None
     running: asyncio.Task[None] | None = None
@@ -36,23 +62,11 @@ async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -
         # Deliveries go through the durable outbox, as in `borderwatch run`: entries left
         # by an interrupted earlier run are delivered too, with their original ids.
         session = aiohttp.ClientSession()
-        pipeline.receivers = settings.receivers
-        worker = OutboxWorker(
-            app.store,
-            session,
-            settings.receivers,
-            app.metrics,
-            sent_ttl_s=settings.store.notification_log_ttl_s,
-            map_source=map_source(app),
-            lease_ttl_s=settings.store.delivery_lease_ttl_s,
-        )
+        worker = build_worker(app, session)
         running = asyncio.create_task(worker.run())
     try:
-        for item in iter_snapshots(path):
-            if item.snapshot is None:
-                pipeline.reject(item.error or "malformed_line")
-                continue
-            for notification in await pipeline.process(item.snapshot):
+        async for notifications in replay_recording(app.pipeline, path):
+            for notification in notifications:
                 if worker is not None:
                     worker.kick()
                 else:
@@ -73,14 +87,4 @@ async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -
         if session is not None:
             await session.close()
         await app.close()
-    return summary_line(pipeline.stats, time.monotonic() - started)
-
-
-def summary_line(stats: Stats, seconds: float) -> str:
-    """One line: snapshots, positions, rejected by reason, notifications, seconds."""
-    rejected = ", ".join(f"{k}={v}" for k, v in sorted(stats.rejected.items())) or "none"
-    skipped = f" ({stats.skipped_snapshots} already processed)" if stats.skipped_snapshots else ""
-    return (
-        f"replay: {stats.snapshots} snapshots{skipped}, {stats.positions} positions, "
-        f"rejected: {rejected}, {stats.notifications} notifications, {seconds:.1f} s"
-    )
+    return app.pipeline.stats.summary(time.monotonic() - started)

@@ -15,15 +15,13 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from service.app import build_app
-from service.deliver.outbox import OutboxWorker
+from service.app import build_app, build_feeds, build_worker
 from service.feeds.fuse import Fuser
-from service.feeds.sources import build_sources, fused_emit, new_status
+from service.feeds.sources import fused_emit, new_status
 from service.http import build_http_app
 from service.metrics import Metrics
 from service.models import Snapshot
-from service.render.source import map_source
-from service.runtime import beat_forever, farewell, record_notifications
+from service.runtime.heartbeat import beat_forever, farewell, record_notifications
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -46,7 +44,7 @@ async def run_service(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     metrics = Metrics()
-    app = await build_app(settings, metrics)
+    app = await build_app(settings, metrics, deliver=True)
     feeds = {feed.name: new_status(feed) for feed in settings.feeds if feed.enabled}
     snapshots: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=64)
     runner = web.AppRunner(build_http_app(app, feeds), access_log=None)
@@ -67,32 +65,16 @@ async def run_service(
             snapshots.task_done()
 
     async with aiohttp.ClientSession() as session:
-        app.pipeline.receivers = settings.receivers
-        worker = OutboxWorker(
-            app.store,
-            session,
-            settings.receivers,
-            metrics,
-            sent_ttl_s=settings.store.notification_log_ttl_s,
-            map_source=map_source(app),
-            lease_ttl_s=settings.store.delivery_lease_ttl_s,
-        )
+        worker = build_worker(app, session)
 
         try:
             async with asyncio.TaskGroup() as group:
                 # Each source in its own task (a slow one waits alone), all fused into
                 # one stream before the pipeline (service/feeds/fuse.py).
-                sources = build_sources(
-                    settings.feeds,
-                    session,
-                    metrics,
-                    watch=settings.identify.watch,
-                    statuses=feeds,
-                    store=app.store,
-                )
-                # Fused snapshots come strictly after the restored pipeline clock, so the
+                sources = build_feeds(app, session, feeds)
+                # Fused snapshots come strictly after the restored feed clock, so the
                 # pipeline never skips one as already processed.
-                emit = fused_emit(Fuser(after=app.pipeline.clock), snapshots)
+                emit = fused_emit(Fuser(after=app.fleet.feed_clock), snapshots)
                 pollers = [group.create_task(source.runner.run(emit)) for source in sources]
                 consumer = group.create_task(consume())
                 deliverer = group.create_task(worker.run())

@@ -7,21 +7,44 @@ captures. A response the service would refuse as a whole prints the reason.
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from service.feeds.opensky import decode_states
 from service.feeds.readsb import FeedDecodeError, decode_snapshot
 from service.feeds.sbs import SbsAssembler
 from service.models import Position, Snapshot
 
-__all__ = ["FORMATS", "decode_file", "position_json"]
+__all__ = ["FORMATS", "decode_file", "position_json", "register"]
 
 Format = Literal["adsbx", "readsb", "opensky", "sbs"]
 FORMATS: tuple[Format, ...] = ("adsbx", "readsb", "opensky", "sbs")
 # The same bound the pollers use by default; a saved response is no more trusted.
 MAX_BYTES = 32 * 1024 * 1024
+
+
+def register(commands: Any) -> None:
+    """Add the commands to the `borderwatch` parser's subparsers."""
+    feeds = commands.add_parser("feeds", help="inspect feed data")
+    actions = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    decode = actions.add_parser(
+        "decode",
+        help="print the normalised positions of a saved response or SBS capture",
+        description="Decode a saved feed response (or SBS capture) as the service would; "
+        "print one JSON line per position (hex, time, lat, lon, alt_ft, gs_kt, track_deg, "
+        "callsign, source) on stdout and a summary of rejects on stderr.",
+    )
+    decode.add_argument("--format", required=True, choices=list(FORMATS))
+    decode.add_argument("file", type=Path, help="saved response or capture")
+    decode.set_defaults(func=decode_command)
+
+
+def decode_command(args: argparse.Namespace) -> int:
+    """Decode one saved response."""
+    return decode_file(args.file, args.format, sys.stdout, sys.stderr)
 
 
 def position_json(position: Position) -> dict[str, object]:

@@ -35,7 +35,7 @@ def heartbeat_value(app: App, started_at: float) -> bytes:
             "pid": os.getpid(),
             "started_at": round(started_at, 3),
             "at": round(time.time(), 3),
-            "clock": app.pipeline.clock,
+            "clock": app.fleet.feed_clock,
         }
     )
 
@@ -80,7 +80,7 @@ async def farewell(app: App) -> None:
     """On a graceful stop: delete the liveness key and save the feed clock."""
     try:
         await app.store.clear_heartbeat()
-        if app.pipeline.clock is not None:
-            await app.store.set_clock(app.pipeline.clock)
+        if app.fleet.feed_clock is not None:
+            await app.store.set_feed_clock(app.fleet.feed_clock)
     except StoreError as exc:
         log.warning("service.farewell_failed", error=str(exc))

@@ -1,5 +1,5 @@
-"""Map images for notifications: the aircraft's recent track from the pipeline (or
-the store) and the borders from the boundary index, drawn in a worker thread."""
+"""Map images for notifications: the aircraft's recent track from the fleet (or the
+store) and the borders from the boundary index, drawn in a worker thread."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 
 import msgspec
 
-from service.app import App
-from service.deliver.transport import MapSource
+from service.locate.boundaries import Boundaries
 from service.render.map import MapSpec, render_png
+from service.store.base import TrackStore
 from service.store.records import OutboxItem
 from service.track import TrackPoint, point_decoder
+from service.track.fleet import Fleet
 
 # The track shown: from a little before the episode started, up to the notification.
 LEAD_S = 1800.0
@@ -22,7 +23,7 @@ WINDOW_MAX_S = 3 * 3600.0  # older track is context nobody needs on an alert map
 _CACHE_SIZE = 32  # receivers of one notification share one rendering
 
 
-def spec_for(app: App, payload: dict[str, Any], points: list[TrackPoint]) -> MapSpec:
+def spec_for(boundaries: Boundaries, payload: dict[str, Any], points: list[TrackPoint]) -> MapSpec:
     """What to draw for a notification payload (version 1) and the aircraft's track."""
     at = _unix(payload["at"])
     # A loiter map is about the orbit: no approach leg, which would dwarf it.
@@ -32,7 +33,6 @@ def spec_for(app: App, payload: dict[str, Any], points: list[TrackPoint]) -> Map
     position = payload["position"]
     if not track:
         track = [(position["lat"], position["lon"])]
-    boundaries = app.pipeline.boundaries
     codes = {p.country for p in points if p.country} | {payload["aircraft"].get("state")}
     area = payload.get("area") or {}
     loiter = payload.get("loiter") or {}
@@ -61,33 +61,37 @@ def spec_for(app: App, payload: dict[str, Any], points: list[TrackPoint]) -> Map
     )
 
 
-def map_source(app: App) -> MapSource:
-    """An async `OutboxItem -> PNG` function for the delivery worker."""
-    cache: OrderedDict[str, bytes] = OrderedDict()
+class MapRenderer:
+    """Draws the map of a notification from the boundary index and the aircraft's track
+    (in the fleet while it is followed, else as saved in the store)."""
 
-    async def source(item: OutboxItem) -> bytes | None:
-        if item.id in cache:
-            return cache[item.id]
-        payload = msgspec.json.decode(bytes(item.payload))
-        png = await render_for(app, payload)
-        cache[item.id] = png
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
+    def __init__(self, boundaries: Boundaries, fleet: Fleet, store: TrackStore) -> None:
+        self.boundaries = boundaries
+        self.fleet = fleet
+        self.store = store
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+
+    async def render(self, payload: dict[str, Any]) -> bytes:
+        """The PNG for a payload; the drawing runs in a thread, off the event loop."""
+        hex_ = payload["aircraft"]["hex"]
+        live = self.fleet.get(hex_)
+        if live is not None:
+            points = list(live.track.points)
+        else:
+            points = [point_decoder.decode(raw) for raw in await self.store.load_track(hex_)]
+        spec = spec_for(self.boundaries, payload, points)
+        return await asyncio.to_thread(render_png, spec)
+
+    async def for_item(self, item: OutboxItem) -> bytes | None:
+        """The PNG of an outbox entry (a `MapSource`), shared by its receivers."""
+        cached = self._cache.get(item.id)
+        if cached is not None:
+            return cached
+        png = await self.render(msgspec.json.decode(bytes(item.payload)))
+        self._cache[item.id] = png
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
         return png
-
-    return source
-
-
-async def render_for(app: App, payload: dict[str, Any]) -> bytes:
-    """The PNG for a payload; the drawing runs in a thread, off the event loop."""
-    hex_ = payload["aircraft"]["hex"]
-    live = app.pipeline.aircraft.get(hex_)
-    if live is not None:
-        points = list(live.track.points)
-    else:
-        points = [point_decoder.decode(raw) for raw in await app.store.load_track(hex_)]
-    spec = spec_for(app, payload, points)
-    return await asyncio.to_thread(render_png, spec)
 
 
 def _unix(iso: str) -> float:

@@ -1,4 +1,4 @@
-"""Per-aircraft state the engine keeps: identity, bounded track and rule states.
+"""Track points and the bounded track of one aircraft, and what the store saves of it.
 
 Only aircraft that some rule selects get a track; everything here is serialised with
 msgspec so the store can save it and a restarted service continues where it stopped.
@@ -10,7 +10,7 @@ from collections import deque
 
 import msgspec
 
-from service.models import Reason, Verdict
+from service.models import Airspace, Identity, Position
 
 
 class TrackPoint(msgspec.Struct, array_like=True, frozen=True):
@@ -30,44 +30,25 @@ class TrackPoint(msgspec.Struct, array_like=True, frozen=True):
     areas: tuple[str, ...] = ()
     squawk: str | None = None  # transponder code as reported (4 octal digits), if any
 
-
-class Identity(msgspec.Struct):
-    """Who the aircraft is, as last identified."""
-
-    hex: str
-    category: str
-    state: str | None
-    reasons: list[tuple[str, str]]
-    callsign: str | None = None
-    registration: str | None = None
-    type_code: str | None = None
-    confidence: float = 0.0  # Verdict.confidence; 0.0 in records saved before it existed
-
     @classmethod
-    def from_verdict(
-        cls,
-        hex_: str,
-        verdict: Verdict,
-        callsign: str | None,
-        registration: str | None,
-        type_code: str | None,
-    ) -> Identity:
+    def of(cls, position: Position, airspace: Airspace) -> TrackPoint:
+        """The point of a position, placed in its airspace by the locate stage."""
         return cls(
-            hex=hex_,
-            category=str(verdict.category),
-            state=verdict.state,
-            reasons=[(r.method, r.detail) for r in verdict.reasons],
-            callsign=callsign,
-            registration=registration,
-            type_code=type_code,
-            confidence=verdict.confidence,
+            time=position.time,
+            lat=position.lat,
+            lon=position.lon,
+            alt_ft=position.alt_ft,
+            gs_kt=position.gs_kt,
+            track_deg=position.track_deg,
+            on_ground=position.on_ground,
+            country=airspace.country,
+            depth_km=airspace.depth_km,
+            areas=airspace.areas,
+            squawk=position.squawk,
         )
 
-    def verdict_reasons(self) -> tuple[Reason, ...]:
-        return tuple(Reason(method, detail) for method, detail in self.reasons)
 
-
-class AircraftRecord(msgspec.Struct):
+class SavedAircraft(msgspec.Struct):
     """What the store saves for one aircraft besides its track points."""
 
     identity: Identity
@@ -104,4 +85,4 @@ class Track:
 
 point_encoder = msgspec.json.Encoder()
 point_decoder = msgspec.json.Decoder(TrackPoint)
-record_decoder = msgspec.json.Decoder(AircraftRecord)
+saved_decoder = msgspec.json.Decoder(SavedAircraft)

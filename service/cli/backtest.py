@@ -1,0 +1,67 @@
+"""`borderwatch backtest`: score the rules on labelled recordings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from service import logs
+from service.cli.common import add_config, settings_of
+
+
+def register(commands: Any) -> None:
+    """Add the command to the `borderwatch` parser's subparsers."""
+    parser = commands.add_parser(
+        "backtest",
+        help="score the rules on labelled recordings (precision, recall, delay)",
+        description="Run recordings through the whole pipeline in memory and score each "
+        "rule against a labels file (format: docs/backtest.md): precision, recall and "
+        "detection delay per rule, a table on stdout. A progress bar is drawn on stderr "
+        "when it is a terminal.",
+    )
+    parser.add_argument(
+        "recordings", nargs="+", type=Path, metavar="RECORDING", help="recording file or folder"
+    )
+    parser.add_argument("labels", type=Path, metavar="LABELS", help="labels JSON file")
+    add_config(parser)
+    parser.add_argument(
+        "--watch-all",
+        action="store_true",
+        help="treat every aircraft in the recordings as government (identify watch list)",
+    )
+    parser.add_argument(
+        "--anywhere",
+        action="store_true",
+        help="loiter rules count orbits at home too (abroad_only off)",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON document instead")
+    parser.set_defaults(func=backtest_command)
+
+
+def backtest_command(args: argparse.Namespace) -> int:
+    """Run the backtest; the table (or JSON) goes to stdout."""
+    from service.backtest import BacktestError, run_command
+
+    if args.log_level == "info":
+        # An info line per alert would drown the table; --log-level debug shows them.
+        logs.configure(level="warning", json=args.log_json)
+    settings = settings_of(args)
+    try:
+        asyncio.run(
+            run_command(
+                settings,
+                args.recordings,
+                args.labels,
+                watch_all=args.watch_all,
+                anywhere=args.anywhere,
+                as_json=args.json,
+                out=sys.stdout,
+            )
+        )
+    except BacktestError as exc:
+        print(f"borderwatch backtest: {exc}", file=sys.stderr)
+        return 2
+    return 0
