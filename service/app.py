@@ -13,8 +13,9 @@ import aiohttp
 from service.alerts.notifier import Notifier
 from service.deliver.outbox import OutboxWorker
 from service.detect.rules import Detector
-from service.feeds.sources import Source, build_sources
-from service.feeds.status import SourceStatus
+from service.feeds import running
+from service.feeds.running import RunningFeed
+from service.feeds.status import FeedStatus
 from service.identify import Identifier
 from service.identify.candidates import CandidateBook
 from service.identify.lists import ListError, load_lists
@@ -159,17 +160,17 @@ def build_worker(app: App, session: aiohttp.ClientSession) -> OutboxWorker:
         settings.receivers,
         app.metrics,
         sent_ttl_s=settings.store.notification_log_ttl_s,
-        map_source=app.maps.for_item,
+        draw_map=app.maps.for_item,
         lease_ttl_s=settings.store.delivery_lease_ttl_s,
     )
 
 
 def build_feeds(
-    app: App, session: aiohttp.ClientSession, statuses: dict[str, SourceStatus]
-) -> list[Source]:
+    app: App, session: aiohttp.ClientSession, statuses: dict[str, FeedStatus]
+) -> list[RunningFeed]:
     """A running loop per enabled feed, reporting into `statuses`."""
     settings = app.settings
-    return build_sources(
+    return running.build_feeds(
         settings.feeds,
         session,
         app.metrics,

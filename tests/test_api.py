@@ -22,7 +22,7 @@ from openapi_check import get
 from support.clock import FakeClock
 
 from service.app import App, build_app
-from service.feeds.status import SourceStatus
+from service.feeds.status import FeedStatus
 from service.http import build_http_app
 from service.http.auth import token_matches
 from service.http.context import CONTEXT_KEY
@@ -102,7 +102,7 @@ async def serving(
     feed "bad" has failed three times."""
     app = await build_app(settings_for(boundaries, backend, token))
     await feed_story(app)
-    feeds = {"good": SourceStatus(name="good", last_success=time.time()), "bad": SourceStatus()}
+    feeds = {"good": FeedStatus(name="good", last_success=time.time()), "bad": FeedStatus()}
     feeds["bad"].consecutive_failures = 3
     client = TestClient(TestServer(build_http_app(app, feeds)))
     await client.start_server()

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from service.alerts.notification import Notification
 from service.app import build_app
-from service.detect.events import AreaFacts, Event
+from service.detect.events import AirspaceFacts, Event
 from service.http import build_http_app
 from service.identify import Identifier
 from service.identify.candidates import CandidateBook
@@ -95,10 +95,10 @@ def test_webhook_payload_carries_confidence() -> None:
     verdict = Identifier().identify("ae2fd0", "TROY701", "CBP-113")
     identity = Identity.from_verdict("ae2fd0", verdict, "TROY701", "CBP-113", "Q9")
     point = TrackPoint(T0, 29.2, -100.9, 24000, 230.0, 187.0, False, "MX", 6.0)
-    facts = AreaFacts("MX", 6.0, 6.0, T0 - 60, 29.3, -100.9, False)
+    facts = AirspaceFacts("MX", 6.0, 6.0, T0 - 60, 29.3, -100.9, False)
     event = Event("fa", "opened", T0 - 60, T0, point, facts, "entered")
     rule = ForeignAirspaceRule(id="fa")
-    payload = Notification("n", "f", 0, rule, event, identity).payload()
+    payload = json.loads(Notification("n", "f", 0, rule, event, identity).body())
     assert payload["aircraft"]["confidence"] == 0.995
     schema = json.loads((ROOT / "schemas" / "webhook-v1.schema.json").read_text())
     jsonschema.validate(payload, schema, cls=jsonschema.Draft202012Validator)

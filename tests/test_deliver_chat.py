@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from pydantic import SecretStr
 
+from service.alerts.payload import Payload, decode
 from service.deliver import discord, slack
 from service.deliver.outbox import OutboxWorker
 from service.locate import Boundaries
@@ -53,6 +54,11 @@ def hostile_payload(sequence: int = 0) -> dict[str, Any]:
     return payload
 
 
+def typed(payload: dict[str, Any]) -> Payload:
+    """The payload as the channels get it from the outbox."""
+    return decode(json.dumps(payload).encode())
+
+
 def slack_texts(message: dict[str, Any]) -> list[str]:
     texts = [message["text"]]
     for block in message["blocks"]:
@@ -65,7 +71,7 @@ def slack_texts(message: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("count", [1, 3, 8])
 def test_slack_message_within_limits_and_neutralised(count: int) -> None:
-    message = slack.message([hostile_payload(i) for i in range(count)])
+    message = slack.message([typed(hostile_payload(i)) for i in range(count)])
     blocks = message["blocks"]
     assert len(blocks) <= 50
     assert blocks[0]["type"] == "header" and len(blocks[0]["text"]["text"]) <= 150
@@ -95,7 +101,7 @@ def test_slack_message_within_limits_and_neutralised(count: int) -> None:
 
 @pytest.mark.parametrize("count", [1, 4, 10])
 def test_discord_message_within_limits_and_neutralised(count: int) -> None:
-    message = discord.message([hostile_payload(i) for i in range(count)], with_map=True)
+    message = discord.message([typed(hostile_payload(i)) for i in range(count)], with_map=True)
     assert message["allowed_mentions"] == {"parse": []}
     embeds = message["embeds"]
     assert 1 <= len(embeds) <= 10
@@ -119,10 +125,10 @@ def test_discord_message_within_limits_and_neutralised(count: int) -> None:
 
 
 def test_summary_reads_first_for_ordinary_text() -> None:
-    (embed,) = discord.message([EXAMPLE], with_map=False)["embeds"]
+    (embed,) = discord.message([typed(EXAMPLE)], with_map=False)["embeds"]
     assert embed["description"].startswith("US government aircraft TROY701 \\(CBP\\-113, Q9\\)")
     assert embed["title"].startswith("FIRING foreign\\-airspace \\#0")
-    section = slack.message([EXAMPLE])["blocks"][1]["text"]["text"]
+    section = slack.message([typed(EXAMPLE)])["blocks"][1]["text"]["text"]
     assert "TROY701 (CBP-113, Q9) entered Mexico airspace" in section
 
 
@@ -187,12 +193,12 @@ async def test_outbox_delivers_slack_and_discord_grouped_by_aircraft(
         DiscordReceiver(name="discord", type="discord", url=SecretStr(f"{base}/discord")),
     ]
 
-    async def map_source(item: OutboxItem) -> bytes:
+    async def draw_map(item: OutboxItem) -> bytes:
         return png
 
     async with aiohttp.ClientSession() as session:
         worker = OutboxWorker(
-            store, session, receivers, Metrics(), sent_ttl_s=60, map_source=map_source
+            store, session, receivers, Metrics(), sent_ttl_s=60, draw_map=draw_map
         )
         assert await worker.drain(timeout_s=10) == 0
     kinds = sorted(kind for kind, _, _ in received)

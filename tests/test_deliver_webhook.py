@@ -28,10 +28,10 @@ from outbox_support import T0, enqueue, item, settle
 from pydantic import SecretStr
 from support.clock import FakeClock
 
-from service.deliver import outbox as outbox_module
 from service.deliver.outbox import OutboxWorker
 from service.deliver.signing import verify
 from service.metrics import Metrics
+from service.outbound import USER_AGENT
 from service.settings import ConfigError, load_settings
 from service.settings.receivers import WebhookReceiver
 from service.store import MemoryStore
@@ -253,7 +253,7 @@ async def test_500_then_200_is_delivered_once_with_one_id(scripted: Scripted, ma
     accepted = scripted.seen[-1]
     assert accepted.body == BODY
     assert accepted.headers["Content-Type"] == "application/json"
-    assert accepted.headers["User-Agent"] == outbox_module.USER_AGENT
+    assert accepted.headers["User-Agent"] == USER_AGENT
     assert verify(
         SECRET.encode(),
         accepted.headers["X-Borderwatch-Timestamp"],

@@ -20,7 +20,7 @@ import pytest
 from service.alerts.notification import iso
 from service.cli.replay import replay
 from service.detect import foreign_airspace, loiter, signal_lost
-from service.detect.events import AreaFacts, LoiterFacts
+from service.detect.events import AirspaceFacts, LoiterFacts
 from service.locate.places import nearest_airport, nearest_place
 from service.models import Category, Identity
 from service.settings import (
@@ -182,7 +182,7 @@ def test_still_inside_updates_and_resolved_facts() -> None:
         "left",
     ]
     resolved = events[-1]
-    assert isinstance(resolved.facts, AreaFacts)
+    assert isinstance(resolved.facts, AirspaceFacts)
     assert resolved.facts.max_depth_km == 60.0
     assert resolved.ended_at is not None
     assert resolved.ended_at - resolved.facts.entered_at == 125 * 60  # dwell

@@ -20,9 +20,9 @@ from service.feeds.readsb import FeedDecodeError
 from service.feeds.sbs import SbsAssembler
 from service.feeds.tiles import haversine_nm, tile_box
 from service.models import Position, Quality, Snapshot
-from service.retry_after import parse_retry_after
+from service.outbound import parse_retry_after
 from service.settings import Settings
-from service.settings.feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed
+from service.settings.feeds import AdsbxFeed, OpenSkyFeed, QueryBox, QueryCircle
 
 FEEDS = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds"
 needs_feeds = pytest.mark.skipif(not FEEDS.is_dir(), reason=f"no captures at {FEEDS}")
@@ -95,8 +95,8 @@ def test_opensky_hostile_rows_cost_only_themselves() -> None:
 
 
 def test_opensky_credit_costs_follow_the_published_table() -> None:
-    def box(h: float, w: float) -> BoxArea:
-        return BoxArea(lat_min=0, lat_max=h, lon_min=0, lon_max=w)
+    def box(h: float, w: float) -> QueryBox:
+        return QueryBox(lat_min=0, lat_max=h, lon_min=0, lon_max=w)
 
     assert [
         credit_cost(box(5, 5)),
@@ -162,8 +162,8 @@ def test_adsbx_endpoints_mil_points_tiles_and_hex_batches() -> None:
         kind="adsbx",
         base_url="https://api.adsb.lol",
         mil=True,
-        circles=[CircleArea(lat=19.2, lon=-100.1, radius_nm=50)],
-        boxes=[BoxArea(lat_min=25.5, lat_max=32.5, lon_min=-117, lon_max=-97)],
+        circles=[QueryCircle(lat=19.2, lon=-100.1, radius_nm=50)],
+        boxes=[QueryBox(lat_min=25.5, lat_max=32.5, lon_min=-117, lon_max=-97)],
         hexes=["AE2FD0", "ae1234", "ae2fd0"],
         watch_list=True,
         hex_batch=2,
@@ -181,7 +181,7 @@ def test_adsbx_endpoints_mil_points_tiles_and_hex_batches() -> None:
         name="fi",
         kind="adsbx",
         base_url="https://opendata.adsb.fi/api",
-        circles=[CircleArea(lat=19.2, lon=-100.1, radius_nm=50)],
+        circles=[QueryCircle(lat=19.2, lon=-100.1, radius_nm=50)],
         point_path="lat-lon-dist",
     )
     assert adsbx_urls(fi) == ["https://opendata.adsb.fi/api/v2/lat/19.2/lon/-100.1/dist/50"]
@@ -193,7 +193,7 @@ def test_adsbx_endpoints_mil_points_tiles_and_hex_batches() -> None:
     "box", [(25.5, 32.5, -117, -97), (60, 80, -30, 40), (-10, 10, 170, 179.9), (0, 0.5, 0, 0.5)]
 )
 def test_tiles_cover_the_box_with_circles_of_at_most_250_nm(box: tuple[float, ...]) -> None:
-    area = BoxArea(lat_min=box[0], lat_max=box[1], lon_min=box[2], lon_max=box[3])
+    area = QueryBox(lat_min=box[0], lat_max=box[1], lon_min=box[2], lon_max=box[3])
     circles = tile_box(area)
     assert all(c.radius_nm <= 250 for c in circles)
     rng = random.Random(3)

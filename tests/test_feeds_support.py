@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from support.clock import FakeClock
 
 from service.feeds.fuse import Fuser
-from service.feeds.sources import Source, build_source
+from service.feeds.running import RunningFeed, build_feed
 from service.metrics import Metrics
 from service.models import Snapshot
 from service.settings.feeds import FeedSettings
@@ -79,10 +79,10 @@ def source(
     clock: FakeClock,
     metrics: Metrics | None = None,
     store: Store | None = None,
-) -> Source:
+) -> RunningFeed:
     gap = {} if config["kind"] == "sbs" else {"request_gap_s": 0}
     feed = FEED.validate_python({**gap, **config})
-    return build_source(feed, session, metrics, clock=clock, rng=random.Random(7), store=store)
+    return build_feed(feed, session, metrics, clock=clock, rng=random.Random(7), store=store)
 
 
 class Collector:

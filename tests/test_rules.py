@@ -9,7 +9,7 @@ from typing import TypeVar
 import msgspec
 
 from service.detect import foreign_airspace, loiter, signal_lost
-from service.detect.events import AreaFacts, Event, LoiterFacts
+from service.detect.events import AirspaceFacts, Event, LoiterFacts
 from service.detect.rules import run_rules
 from service.models import Identity
 from service.settings import ForeignAirspaceRule, LoiterRule, Rule, SignalLostRule
@@ -77,7 +77,7 @@ def test_entry_confirmed_after_time_and_depth() -> None:
     events = feed(foreign_airspace.evaluate, rule, crossing(depths))
     assert [e.kind for e in events] == ["opened"]
     opened = events[0]
-    assert isinstance(opened.facts, AreaFacts)
+    assert isinstance(opened.facts, AirspaceFacts)
     assert opened.facts.country == "MX"
     assert opened.episode_start == T0 + 30  # the first point inside
     assert opened.at - opened.episode_start >= rule.enter_confirm_s
@@ -104,7 +104,7 @@ def test_exit_confirmed_resolves_with_max_depth() -> None:
     assert [e.kind for e in events] == ["opened", "update", "resolved"]
     assert events[1].note == "depth passed 50 km"
     resolved = events[2]
-    assert isinstance(resolved.facts, AreaFacts)
+    assert isinstance(resolved.facts, AirspaceFacts)
     assert resolved.facts.max_depth_km == 60.0
     assert resolved.ended_at == T0 + 130  # the first point outside
 
@@ -114,7 +114,7 @@ def test_first_seen_inside_counts_as_entry() -> None:
     events = feed(foreign_airspace.evaluate, rule, crossing([300.0] * 10))
     assert [e.kind for e in events] == ["opened"]
     facts = events[0].facts
-    assert isinstance(facts, AreaFacts) and facts.first_seen_inside
+    assert isinstance(facts, AirspaceFacts) and facts.first_seen_inside
 
 
 def test_allow_list_and_country_selection() -> None:

@@ -13,11 +13,26 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Literal
 
-import msgspec
+from msgspec import UNSET
 
-from service.detect.events import AreaFacts, Event, LoiterFacts, SignalFacts, SquawkFacts
+from service.alerts.payload import (
+    PAYLOAD_VERSION,
+    AircraftRef,
+    AreaRef,
+    Evidence,
+    LatLon,
+    LoiterRef,
+    Payload,
+    PlaceRef,
+    PositionRef,
+    RuleRef,
+    SignalRef,
+    SquawkRef,
+    encode,
+)
+from service.detect.events import AirspaceFacts, Event, LoiterFacts, SignalFacts, SquawkFacts
 from service.detect.squawk import meaning as squawk_meaning
 from service.geo import format_latlon
 from service.locate.countries import country_name
@@ -25,7 +40,6 @@ from service.models import Identity
 from service.settings import Rule
 from service.track import TrackPoint
 
-PAYLOAD_VERSION = "1"
 _ID_NAMESPACE = uuid.UUID("5f0c1d7e-7b9a-4a5e-9a57-b0d3e3a7c701")
 
 
@@ -42,6 +56,8 @@ def notification_id(episode_fingerprint: str, sequence: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Notification:
+    """One notification of an alert episode; `payload()` is what receivers get."""
+
     id: str
     fingerprint: str
     sequence: int
@@ -50,92 +66,93 @@ class Notification:
     identity: Identity
 
     @property
-    def status(self) -> str:
+    def status(self) -> Literal["firing", "resolved"]:
         return "resolved" if self.event.kind == "resolved" else "firing"
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> Payload:
         """The webhook payload, version "1"."""
         event, ident, point = self.event, self.identity, self.event.point
-        body: dict[str, Any] = {
-            "version": PAYLOAD_VERSION,
-            "id": self.id,
-            "fingerprint": self.fingerprint,
-            "status": self.status,
-            "kind": event.kind,
-            "sequence": self.sequence,
-            "at": iso(event.at),
-            "started_at": iso(event.episode_start),
-            "ended_at": iso(event.ended_at) if event.ended_at is not None else None,
-            "rule": {"id": self.rule.id, "type": self.rule.type, "severity": self.rule.severity},
-            "aircraft": {
-                "hex": ident.hex,
-                "callsign": ident.callsign,
-                "registration": ident.registration,
-                "type": ident.type_code,
-                "state": ident.state,
-                "category": ident.category,
-                "confidence": round(ident.confidence, 3),
-                "identified_by": [{"method": m, "detail": d} for m, d in ident.reasons],
-            },
-            "position": position_json(point),
-            "summary": summary(self),
-        }
+        payload = Payload(
+            version=PAYLOAD_VERSION,
+            id=self.id,
+            fingerprint=self.fingerprint,
+            status=self.status,
+            kind=event.kind,
+            sequence=self.sequence,
+            at=iso(event.at),
+            started_at=iso(event.episode_start),
+            ended_at=iso(event.ended_at) if event.ended_at is not None else None,
+            rule=RuleRef(id=self.rule.id, type=self.rule.type, severity=self.rule.severity),
+            aircraft=AircraftRef(
+                hex=ident.hex,
+                callsign=ident.callsign,
+                registration=ident.registration,
+                type=ident.type_code,
+                state=ident.state,
+                category=ident.category,
+                confidence=round(ident.confidence, 3),
+                identified_by=[Evidence(method=m, detail=d) for m, d in ident.reasons],
+            ),
+            position=position_ref(point),
+            summary=summary(self),
+        )
         facts = event.facts
-        if isinstance(facts, AreaFacts):
-            body["area"] = {
-                "country": facts.country,
-                "name": country_name(facts.country),
-                "depth_km": round(facts.depth_km, 1),
-                "max_depth_km": round(facts.max_depth_km, 1),
-                "entered_at": iso(facts.entered_at),
-                "entry": {"lat": round(facts.entry_lat, 5), "lon": round(facts.entry_lon, 5)},
-            }
+        if isinstance(facts, AirspaceFacts):
+            payload.area = AreaRef(
+                country=facts.country,
+                name=country_name(facts.country),
+                depth_km=round(facts.depth_km, 1),
+                max_depth_km=round(facts.max_depth_km, 1),
+                entered_at=iso(facts.entered_at),
+                entry=LatLon(lat=round(facts.entry_lat, 5), lon=round(facts.entry_lon, 5)),
+            )
         elif isinstance(facts, LoiterFacts):
-            body["loiter"] = {
-                "center": {"lat": round(facts.center_lat, 5), "lon": round(facts.center_lon, 5)},
-                "radius_km": round(facts.radius_km, 1),
-                "turns": round(facts.turns, 1),
-                "duration_s": round(facts.duration_s),
-                "alt_min_ft": facts.alt_min_ft,
-                "alt_max_ft": facts.alt_max_ft,
-            }
+            payload.loiter = LoiterRef(
+                center=LatLon(lat=round(facts.center_lat, 5), lon=round(facts.center_lon, 5)),
+                radius_km=round(facts.radius_km, 1),
+                turns=round(facts.turns, 1),
+                duration_s=round(facts.duration_s),
+                alt_min_ft=facts.alt_min_ft,
+                alt_max_ft=facts.alt_max_ft,
+            )
             if facts.place is not None:
-                body["loiter"]["place"] = {
-                    "name": facts.place.name,
-                    "country": facts.place.country,
-                    "distance_km": round(facts.place.distance_km, 1),
-                }
+                payload.loiter.place = PlaceRef(
+                    name=facts.place.name,
+                    country=facts.place.country,
+                    distance_km=round(facts.place.distance_km, 1),
+                )
         elif isinstance(facts, SignalFacts):
-            body["area"] = {
-                "country": facts.country,
-                "name": country_name(facts.country),
-                "depth_km": round(facts.depth_km or 0.0, 1),
-                "max_depth_km": None,
-                "entered_at": None,
-                "entry": None,
-            }
-            body["signal"] = {"last_seen": iso(facts.last_seen), "silent_s": round(facts.silent_s)}
+            payload.area = AreaRef(
+                country=facts.country,
+                name=country_name(facts.country),
+                depth_km=round(facts.depth_km or 0.0, 1),
+                max_depth_km=None,
+                entered_at=None,
+                entry=None,
+            )
+            payload.signal = SignalRef(
+                last_seen=iso(facts.last_seen), silent_s=round(facts.silent_s)
+            )
         elif isinstance(facts, SquawkFacts):
-            body["squawk"] = {"code": facts.code, "meaning": squawk_meaning(facts.code)}
-        if point.squawk is not None:
-            body["position"]["squawk"] = point.squawk
-        return body
+            payload.squawk = SquawkRef(code=facts.code, meaning=squawk_meaning(facts.code))
+        return payload
 
     def body(self) -> bytes:
         """The payload as compact JSON bytes, exactly what is signed and sent."""
-        return msgspec.json.encode(self.payload())
+        return encode(self.payload())
 
 
-def position_json(point: TrackPoint) -> dict[str, Any]:
-    """A track point as the payload's `position` object (the API's track points extend it)."""
-    return {
-        "time": iso(point.time),
-        "lat": round(point.lat, 5),
-        "lon": round(point.lon, 5),
-        "alt_ft": point.alt_ft,
-        "gs_kt": point.gs_kt,
-        "track_deg": point.track_deg,
-    }
+def position_ref(point: TrackPoint) -> PositionRef:
+    """A track point as the payload's `position` (the API's track points extend it)."""
+    return PositionRef(
+        time=iso(point.time),
+        lat=round(point.lat, 5),
+        lon=round(point.lon, 5),
+        alt_ft=point.alt_ft,
+        gs_kt=point.gs_kt,
+        track_deg=point.track_deg,
+        squawk=point.squawk if point.squawk is not None else UNSET,
+    )
 
 
 def iso(timestamp: float) -> str:
@@ -165,7 +182,7 @@ def summary(notification: Notification) -> str:
     """One plain sentence a person reads first."""
     event, who = notification.event, _who(notification.identity)
     facts = event.facts
-    if isinstance(facts, AreaFacts):
+    if isinstance(facts, AirspaceFacts):
         name = country_name(facts.country)
         if event.kind == "opened":
             how = "was first seen inside" if facts.first_seen_inside else "entered"

@@ -22,7 +22,7 @@ import msgspec
 
 from service.alerts.notification import Notification
 from service.app import build_pipeline
-from service.detect.events import AreaFacts
+from service.detect.events import AirspaceFacts
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.models import Category, Identity
@@ -159,7 +159,7 @@ def _collect(episodes: dict[str, Episode], notification: Notification, pipeline:
             opened_at=event.at,
             end=event.at,
         )
-        if isinstance(event.facts, AreaFacts):
+        if isinstance(event.facts, AirspaceFacts):
             episode.country = event.facts.country
             if not event.facts.first_seen_inside:
                 episode.came_from = _country_before(pipeline, episode.hex, episode.start)
@@ -168,7 +168,7 @@ def _collect(episodes: dict[str, Episode], notification: Notification, pipeline:
     if event.kind == "resolved":
         episode.resolved = True
         episode.end = event.ended_at if event.ended_at is not None else event.at
-        if isinstance(event.facts, AreaFacts) and event.note == "left":
+        if isinstance(event.facts, AirspaceFacts) and event.note == "left":
             episode.exit_to = event.point.country or ""
 
 

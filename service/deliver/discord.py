@@ -12,6 +12,7 @@ import json
 import secrets
 from typing import Any
 
+from service.alerts.payload import Payload
 from service.deliver.text import clip, discord_escape, facts, title, tracker_links
 
 TITLE_MAX = 256
@@ -28,7 +29,7 @@ _COLOUR = {"critical": 0xD7263D, "warning": 0xF4A259, "info": 0x3C91E6}
 _RESOLVED_COLOUR = 0x5B8E7D
 
 
-def message(payloads: list[dict[str, Any]], *, with_map: bool) -> dict[str, Any]:
+def message(payloads: list[Payload], *, with_map: bool) -> dict[str, Any]:
     """The ``payload_json`` of a Discord webhook execution."""
     payloads = payloads[:EMBEDS_MAX]
     budget = TOTAL_MAX // len(payloads)  # the 6000 total is shared by all embeds
@@ -38,21 +39,18 @@ def message(payloads: list[dict[str, Any]], *, with_map: bool) -> dict[str, Any]
     return {"embeds": embeds, "allowed_mentions": {"parse": []}}
 
 
-def _embed(payload: dict[str, Any], budget: int) -> dict[str, Any]:
-    resolved = payload["status"] == "resolved"
-    colour = _RESOLVED_COLOUR if resolved else _COLOUR.get(payload["rule"]["severity"], 0x888888)
-    links = " · ".join(
-        f"[{label}]({url})" for label, url in tracker_links(payload["aircraft"]["hex"])
-    )
+def _embed(payload: Payload, budget: int) -> dict[str, Any]:
+    resolved = payload.status == "resolved"
+    colour = _RESOLVED_COLOUR if resolved else _COLOUR.get(payload.rule.severity, 0x888888)
+    links = " · ".join(f"[{label}]({url})" for label, url in tracker_links(payload.aircraft.hex))
     # The episode fingerprint is what `borderwatch ack` takes.
     footer = (
-        f"borderwatch · {payload['rule']['severity']} · episode {payload['fingerprint']} "
-        f"· id {payload['id']}"
+        f"borderwatch · {payload.rule.severity} · episode {payload.fingerprint} · id {payload.id}"
     )
     embed: dict[str, Any] = {
         "title": clip(discord_escape(title(payload)), TITLE_MAX),
         "color": colour,
-        "timestamp": payload["at"],
+        "timestamp": payload.at,
         "footer": {"text": clip(footer, FOOTER_MAX)},
         "fields": [
             {
@@ -67,7 +65,7 @@ def _embed(payload: dict[str, Any], budget: int) -> dict[str, Any]:
     # Whatever room the budget leaves goes to the summary, the part people read first.
     used = size(embed)
     room = max(0, min(DESCRIPTION_MAX, budget - used))
-    embed["description"] = clip(discord_escape(payload["summary"]), room)
+    embed["description"] = clip(discord_escape(payload.summary), room)
     while size(embed) > budget and embed["fields"]:  # only with absurdly long facts
         embed["fields"].pop(0)
     return embed

@@ -35,17 +35,18 @@ import msgspec
 import structlog
 
 from service.clock import SYSTEM_CLOCK, Clock
+from service.deliver.channels import MapDrawer, PayloadError, build, group_size
 from service.deliver.lifecycle import Skip, skip_reason
-from service.deliver.transport import MapSource, build, group_size, post
-from service.deliver.webhook import DeliveryOutcome
+from service.deliver.policy import DeliveryOutcome
+from service.deliver.transport import post
 from service.metrics import Metrics
+from service.outbound import USER_AGENT
 from service.settings import Receiver
 from service.store.base import Store, StoreError
 from service.store.records import OutboxItem, Silence
 
 log = structlog.get_logger(__name__)
 
-USER_AGENT = "borderwatch/0.1 (+https://github.com/borderwatch/borderwatch)"
 PENDING_LIMIT = 2000  # entries read per pass; the rest wait their turn
 IDLE_POLL_S = 1.0  # longest sleep between passes (another instance may enqueue)
 STORE_RETRY_S = 2.0  # pause after the store failed a pass
@@ -70,7 +71,7 @@ class OutboxWorker:
         metrics: Metrics,
         *,
         sent_ttl_s: int,
-        map_source: MapSource | None = None,
+        draw_map: MapDrawer | None = None,
         clock: Clock = SYSTEM_CLOCK,
         jitter: Callable[[], float] = random.random,
         lease_ttl_s: float = LEASE_TTL_S,
@@ -81,7 +82,7 @@ class OutboxWorker:
         self.store, self.session, self.metrics = store, session, metrics
         self.receivers = {r.name: r for r in receivers if r.url is not None}
         self.sent_ttl_s = sent_ttl_s
-        self.map_source = map_source
+        self.draw_map = draw_map
         self.clock, self.jitter = clock, jitter
         self.limits = {name: asyncio.Semaphore(r.concurrency) for name, r in self.receivers.items()}
         self.in_flight: set[str] = set()
@@ -240,7 +241,13 @@ class OutboxWorker:
             log.info("outbox.skipped", receiver=receiver.name, id=item.id, why=skip.value)
         if not items:
             return
-        outgoing = await build(receiver, items, now=now, map_source=self.map_source)
+        try:
+            outgoing = await build(receiver, items, now=now, draw_map=self.draw_map)
+        except PayloadError as exc:
+            # Unreadable forever: retrying would only block the episode behind it.
+            for item in items:
+                await self._bury(item, str(exc), now, DeliveryOutcome.REJECTED)
+            return
         assert receiver.url is not None  # disabled receivers are never started
         started = time.monotonic()
         attempt = await post(

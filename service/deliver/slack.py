@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.alerts.payload import Payload
 from service.deliver.text import clip, facts, slack_escape, slack_plain, title, tracker_links
 
 MAX_BLOCKS = 50
@@ -24,7 +25,7 @@ _EMOJI = {"opened": ":rotating_light:", "update": ":arrows_counterclockwise:",
           "resolved": ":white_check_mark:"}  # fmt: skip
 
 
-def message(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+def message(payloads: list[Payload]) -> dict[str, Any]:
     """The JSON body for a Slack incoming webhook."""
     payloads = payloads[:MAX_PER_MESSAGE]
     first = payloads[0]
@@ -37,28 +38,26 @@ def message(payloads: list[dict[str, Any]]) -> dict[str, Any]:
     for payload in payloads:
         blocks.extend(_blocks(payload))
     blocks = blocks[:MAX_BLOCKS]
-    fallback = " | ".join(slack_escape(p["summary"]) for p in payloads)
+    fallback = " | ".join(slack_escape(p.summary) for p in payloads)
     # `text` is the notification preview and screen-reader text.
     return {"text": clip(fallback, SECTION_MAX), "blocks": blocks}
 
 
-def _blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def _blocks(payload: Payload) -> list[dict[str, Any]]:
     # Feed text goes only into plain_text objects: Slack has no way to escape mrkdwn's
     # *bold*, _italic_, ~strike~ or `code`, and plain_text parses none of them.
-    emoji = _EMOJI.get(payload["kind"], ":small_blue_diamond:")
-    summary = clip(f"{emoji} {slack_plain(payload['summary'])}", SECTION_MAX)
+    emoji = _EMOJI.get(payload.kind, ":small_blue_diamond:")
+    summary = clip(f"{emoji} {slack_plain(payload.summary)}", SECTION_MAX)
     fields = [
         _plain(clip(f"{name}: {slack_plain(value) if feed else value}", FIELD_MAX))
         for name, value, feed in facts(payload)[:FIELDS_MAX]
     ]
-    links = " · ".join(
-        f"<{url}|{label}>" for label, url in tracker_links(payload["aircraft"]["hex"])
-    )
-    rule = payload["rule"]
+    links = " · ".join(f"<{url}|{label}>" for label, url in tracker_links(payload.aircraft.hex))
+    rule = payload.rule
     # mrkdwn for our own text only: rule ids are [a-z0-9_.-] by config validation.
     context = (
-        f"{rule['severity']} · rule `{rule['id']}` · {payload['kind']} #{payload['sequence']} "
-        f"· {links} · episode `{payload['fingerprint']}` (to `borderwatch ack`)"
+        f"{rule.severity} · rule `{rule.id}` · {payload.kind} #{payload.sequence} "
+        f"· {links} · episode `{payload.fingerprint}` (to `borderwatch ack`)"
     )
     return [
         {"type": "section", "text": _plain(summary)},

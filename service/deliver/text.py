@@ -10,8 +10,9 @@ from a validated address) does not need to.
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import quote
+
+from service.alerts.payload import Payload
 
 # Control characters (except none: feeds have no business sending newlines or tabs in a
 # callsign) would break the one-line layout or hide text.
@@ -65,50 +66,45 @@ def tracker_links(hex_: str) -> list[tuple[str, str]]:
     return [(label, url.format(hex=safe)) for label, url in TRACKERS]
 
 
-def title(payload: dict[str, Any]) -> str:
+def title(payload: Payload) -> str:
     """``FIRING foreign-airspace #0 · TROY701`` (the label is feed text: escape it)."""
-    aircraft = payload["aircraft"]
-    label = aircraft.get("callsign") or aircraft.get("registration") or aircraft["hex"].upper()
-    kind = KIND_TITLE.get(payload["kind"], payload["kind"].upper())
-    return f"{kind} {payload['rule']['id']} #{payload['sequence']} · {label}"
+    kind = KIND_TITLE.get(payload.kind, payload.kind.upper())
+    return f"{kind} {payload.rule.id} #{payload.sequence} · {payload.label}"
 
 
-def facts(payload: dict[str, Any]) -> list[tuple[str, str, bool]]:
+def facts(payload: Payload) -> list[tuple[str, str, bool]]:
     """(name, value, value_is_feed_text) pairs: the key facts, most useful first."""
-    aircraft, position = payload["aircraft"], payload["position"]
+    aircraft, position = payload.aircraft, payload.position
     found: list[tuple[str, str, bool]] = []
-    who = " / ".join(str(x) for x in (aircraft.get("callsign"), aircraft.get("registration")) if x)
+    who = " / ".join(x for x in (aircraft.callsign, aircraft.registration) if x)
     if who:
         found.append(("Aircraft", who, True))
-    if aircraft.get("type"):
-        found.append(("Type", str(aircraft["type"]), True))
-    state = aircraft.get("state") or "unknown state"
-    found.append(("Operator", f"{state} {aircraft['category']}", False))
-    found.append(("Address", aircraft["hex"].upper(), True))
-    area = payload.get("area")
+    if aircraft.type:
+        found.append(("Type", aircraft.type, True))
+    state = aircraft.state or "unknown state"
+    found.append(("Operator", f"{state} {aircraft.category}", False))
+    found.append(("Address", aircraft.hex.upper(), True))
+    area = payload.area
     if area:
-        found.append(("Country", f"{area.get('name') or area['country']}", False))
-        if area.get("depth_km") is not None:
-            depth = f"{area['depth_km']:.0f} km"
-            if area.get("max_depth_km") is not None:
-                depth += f" (max {area['max_depth_km']:.0f} km)"
-            found.append(("Depth", depth, False))
-    loiter = payload.get("loiter")
+        found.append(("Country", area.name or area.country, False))
+        depth = f"{area.depth_km:.0f} km"
+        if area.max_depth_km is not None:
+            depth += f" (max {area.max_depth_km:.0f} km)"
+        found.append(("Depth", depth, False))
+    loiter = payload.loiter
     if loiter:
-        place = loiter.get("place")
-        if place:
-            found.append(("Near", f"{place['name']}, {place['country']}", True))
-        found.append(("Orbit", f"{loiter['turns']:.1f} turns, radius {loiter['radius_km']:.0f} km",
+        if loiter.place:
+            found.append(("Near", f"{loiter.place.name}, {loiter.place.country}", True))
+        found.append(("Orbit", f"{loiter.turns:.1f} turns, radius {loiter.radius_km:.0f} km",
                       False))  # fmt: skip
-        found.append(("Duration", f"{loiter['duration_s'] // 60:.0f} min", False))
-    squawk = payload.get("squawk")
-    if squawk:
-        found.append(("Squawk", f"{squawk['code']} ({squawk['meaning']})", False))
-    where = f"{position['lat']:.3f}, {position['lon']:.3f}"
-    if position.get("alt_ft") is not None:
-        where += f" · {position['alt_ft']:,} ft"
-    if position.get("gs_kt") is not None:
-        where += f" · {position['gs_kt']:.0f} kt"
+        found.append(("Duration", f"{loiter.duration_s // 60:.0f} min", False))
+    if payload.squawk:
+        found.append(("Squawk", f"{payload.squawk.code} ({payload.squawk.meaning})", False))
+    where = f"{position.lat:.3f}, {position.lon:.3f}"
+    if position.alt_ft is not None:
+        where += f" · {position.alt_ft:,} ft"
+    if position.gs_kt is not None:
+        where += f" · {position.gs_kt:.0f} kt"
     found.append(("Position", where, False))
-    found.append(("Time", payload["at"].replace("T", " ").replace("Z", " UTC"), False))
+    found.append(("Time", payload.at.replace("T", " ").replace("Z", " UTC"), False))
     return found

@@ -1,34 +1,25 @@
-"""One HTTP attempt for any receiver format, and the request each format sends.
+"""One HTTP attempt for any receiver format.
 
-The retry policy is the same for every receiver (service/deliver/webhook.py documents
+The retry policy is the same for every receiver (service/deliver/policy.py documents
 it): 2xx delivered; 408, 429, 5xx and transport errors retried; other statuses refused.
-What differs per format is only the request: the signed JSON payload (webhook), a Block
-Kit message (Slack) or a multipart embed message with the map (Discord).
+What differs per format is only the request (channels.py builds it).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
-import msgspec
 
-from service.deliver import discord, slack
-from service.deliver.signing import sign
-from service.deliver.webhook import (
+from service.deliver.policy import (
     RETRY_AFTER_STATUSES,
     DeliveryOutcome,
     classify,
     discard_body,
 )
-from service.retry_after import parse_retry_after
-from service.settings.receivers import DiscordReceiver, Receiver, SlackReceiver, WebhookReceiver
-from service.store.records import OutboxItem
-
-MapSource = Callable[[OutboxItem], Awaitable[bytes | None]]
+from service.outbound import parse_retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,39 +39,6 @@ class Attempt:
     outcome: DeliveryOutcome | None  # None: retry
     status: int | None = None
     retry_after_s: float | None = None
-
-
-def group_size(receiver: Receiver) -> int:
-    """How many notifications one message may carry (the JSON webhook: one)."""
-    if isinstance(receiver, SlackReceiver):
-        return slack.MAX_PER_MESSAGE
-    if isinstance(receiver, DiscordReceiver):
-        return discord.EMBEDS_MAX
-    return 1
-
-
-async def build(
-    receiver: Receiver, items: list[OutboxItem], *, now: float, map_source: MapSource | None
-) -> Outgoing:
-    """The request that delivers `items` (one message) to `receiver`."""
-    if isinstance(receiver, WebhookReceiver):
-        (item,) = items
-        body = bytes(item.payload)
-        timestamp = int(now)
-        headers = {"X-Borderwatch-Id": item.id, "X-Borderwatch-Timestamp": str(timestamp)}
-        if receiver.secret is not None:
-            secret = receiver.secret.get_secret_value().encode()
-            # Re-signed per attempt: a receiver's replay window must not expire a retry.
-            headers["X-Borderwatch-Signature"] = sign(secret, timestamp, body)
-        return Outgoing(body, "application/json", headers)
-    payloads: list[dict[str, Any]] = [msgspec.json.decode(bytes(i.payload)) for i in items]
-    if isinstance(receiver, SlackReceiver):
-        return Outgoing(msgspec.json.encode(slack.message(payloads)), "application/json")
-    png = None
-    if receiver.attach_map and map_source is not None:
-        png = await map_source(items[0])
-    body, content_type = discord.multipart(discord.message(payloads, with_map=png is not None), png)
-    return Outgoing(body, content_type)
 
 
 async def post(

@@ -12,8 +12,8 @@ EventKind = Literal["opened", "update", "resolved"]
 
 
 @dataclass(frozen=True, slots=True)
-class AreaFacts:
-    """Facts of a foreign-airspace episode."""
+class AirspaceFacts:
+    """Facts of a foreign-airspace episode: the country entered, how deep, from where."""
 
     country: str
     depth_km: float
@@ -54,7 +54,7 @@ class SquawkFacts:
     country: str | None  # sovereign airspace of the reported position
 
 
-Facts = AreaFacts | LoiterFacts | SignalFacts | SquawkFacts
+Facts = AirspaceFacts | LoiterFacts | SignalFacts | SquawkFacts
 
 
 @dataclass(frozen=True, slots=True)

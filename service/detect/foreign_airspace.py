@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import msgspec
 
-from service.detect.events import AreaFacts, Event
+from service.detect.events import AirspaceFacts, Event
 from service.models import Identity
 from service.settings import ForeignAirspaceRule
 from service.track import Track, TrackPoint
@@ -198,9 +198,9 @@ def _confirmed(rule: ForeignAirspaceRule, candidate: Candidate, point: TrackPoin
     return long_enough and candidate.max_depth_km >= rule.enter_depth_km
 
 
-def _facts(episode: Episode, point: TrackPoint) -> AreaFacts:
+def _facts(episode: Episode, point: TrackPoint) -> AirspaceFacts:
     inside = point.country == episode.country
-    return AreaFacts(
+    return AirspaceFacts(
         country=episode.country,
         depth_km=(point.depth_km or 0.0) if inside else 0.0,
         max_depth_km=episode.max_depth_km,

@@ -50,7 +50,7 @@ def adsbx_urls(feed: AdsbxFeed, watch: Iterable[str] = ()) -> list[str]:
 
 
 class AdsbxAdapter:
-    """Requests and decoding of one ADSBx-v2 style source."""
+    """Requests and decoding of one ADSBx-v2 style feed."""
 
     def __init__(self, feed: AdsbxFeed, watch: Iterable[str] = ()) -> None:
         self.feed = feed

@@ -1,7 +1,7 @@
 """Fusion: one position per aircraft, the newest, wherever it came from.
 
 Within one snapshot, `newest_per_aircraft` keeps the newest position of each address
-(the pipeline's fuse stage). Across the snapshots of every source, the `Fuser` makes
+(the pipeline's fuse stage). Across the snapshots of every feed, the `Fuser` makes
 one stream for the pipeline: a position no newer than the one already passed on for
 its address (the same report relayed by another aggregator, or an older one arriving
 late) is dropped and counted once, as a duplicate or superseded. Every position keeps
@@ -75,7 +75,7 @@ class Fuser:
             return None
         now = snapshot.now
         if self.now is not None and now <= self.now:
-            # A source a little behind another: its new positions still count.
+            # A feed a little behind another: its new positions still count.
             now = self.now + _STEP_S
         self.now = now
         self._prune(now)

@@ -1,4 +1,4 @@
-"""Per-source protection: exponential backoff with jitter, a circuit breaker, a daily
+"""Per-feed protection: exponential backoff with jitter, a circuit breaker, a daily
 budget, and the spacing of requests to one host.
 
 The daily budget itself is arithmetic on one process's view; the poller persists what
@@ -30,7 +30,7 @@ class Backoff:
     """Exponential backoff with jitter, starting at `base_s` and capped at `max_s`.
 
     The wait after the n-th consecutive failure is drawn uniformly from the upper half
-    of min(max_s, base_s * 2**n) ("equal jitter"): spread out so that many sources do
+    of min(max_s, base_s * 2**n) ("equal jitter"): spread out so that many feeds do
     not retry in step, but never shorter than half the nominal step.
     """
 
@@ -88,7 +88,7 @@ class DailyBudget:
     """Requests or credits allowed per UTC day; `limit` None means unlimited.
 
     Counted here; `sync` raises the count to what the store says was spent today (by
-    this source before a restart, or by another instance), and a provider's own counter
+    this feed before a restart, or by another instance), and a provider's own counter
     (OpenSky's X-Rate-Limit-Remaining) is trusted when lower.
     """
 
@@ -141,7 +141,7 @@ class DailyBudget:
         """The wait before spending `cost` again so that what is left lasts the day.
 
         0 when unlimited; a tight budget stretches the cadence instead of running
-        dry in the afternoon and leaving the source dark until midnight.
+        dry in the afternoon and leaving the feed dark until midnight.
         """
         left = self.remaining(now)
         if left is None or cost <= 0:
@@ -162,7 +162,7 @@ def utc_day(now: float) -> str:
 
 
 class HostSpacing:
-    """At most one request per `gap_s` to each public host, across all sources.
+    """At most one request per `gap_s` to each public host, across all feeds.
 
     Providers state their limit per client (adsb.fi, airplanes.live: 1 request/s), so
     two feed entries on one provider share it. Local hosts (your receiver, a test

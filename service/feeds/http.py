@@ -16,14 +16,10 @@ from typing import Final
 
 import aiohttp
 
-from service.retry_after import parse_retry_after
+from service.outbound import USER_AGENT, parse_retry_after
 
-__all__ = ["USER_AGENT", "FetchError", "HttpResponse", "fetch"]
+__all__ = ["FetchError", "HttpResponse", "fetch"]
 
-# Honest and contactable, as the providers ask (adsb.fi, OpenSky terms).
-USER_AGENT: Final = (
-    "borderwatch/0.1 (open-source alert service; +https://github.com/borderwatch/borderwatch)"
-)
 _CHUNK: Final = 65536
 
 

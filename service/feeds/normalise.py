@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Final
+from typing import Final
+
+import msgspec
 
 from service.models import Position, Quality
-
-if TYPE_CHECKING:
-    from service.feeds.readsb import AircraftRecord
 
 __all__ = [
     "MAX_POSITION_AGE_S",
     "REJECT_REASONS",
+    "AircraftRecord",
     "clean_text",
     "normalise_record",
     "quality_of",
@@ -45,6 +45,37 @@ MAX_ALT_FT: Final = 80000
 MAX_GS_KT: Final = 2000.0
 MAX_TEXT_LEN: Final = 16  # callsigns are 8 characters; leave room without being unbounded
 MAX_DB_FLAGS: Final = 0xFFFFFFFF  # readsb uses a handful of low bits
+
+
+class AircraftRecord(msgspec.Struct, gc=False):
+    """The subset of one readsb aircraft object that the pipeline uses.
+
+    Every field is optional because readsb omits keys it has no data for. Types are
+    strict: a value of the wrong JSON type fails the decode of this record only.
+    """
+
+    # gc=False (here and on _Envelope): the fields hold only scalars and lists of str or
+    # Raw, which cannot form reference cycles, and skipping GC tracking speeds up decoding.
+
+    hex: str | None = None
+    flight: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    # Integer feet, or the string "ground"; float accepts JSON integers too.
+    alt_baro: float | str | None = None
+    gs: float | None = None
+    track: float | None = None
+    squawk: str | None = None
+    registration: str | None = msgspec.field(default=None, name="r")
+    type_code: str | None = msgspec.field(default=None, name="t")
+    db_flags: int | None = msgspec.field(default=None, name="dbFlags")
+    seen_pos: float | None = None
+    source_type: str | None = msgspec.field(default=None, name="type")
+    # Names of fields that came from MLAT / TIS-B; used only when `type` is absent
+    # (dump1090-fa), to tell an MLAT position from an ADS-B one.
+    mlat: list[str] | None = None
+    tisb: list[str] | None = None
+
 
 _HEX_RE: Final = re.compile(r"~?[0-9a-f]{6}")
 _SQUAWK_RE: Final = re.compile(r"[0-7]{4}")

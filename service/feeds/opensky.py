@@ -28,7 +28,7 @@ from service.feeds.normalise import clean_text
 from service.feeds.poller import FeedRequest
 from service.feeds.readsb import FeedDecodeError
 from service.models import Position, Quality, Snapshot
-from service.settings.feeds import BoxArea, OpenSkyFeed
+from service.settings.feeds import OpenSkyFeed, QueryBox
 
 __all__ = ["OpenSkyAdapter", "TokenCache", "credit_cost", "decode_states"]
 
@@ -40,7 +40,7 @@ _POSITION_SOURCE: Final = {0: Quality.ADSB, 2: Quality.MLAT}
 _MAX_AGE_S: Final = 60.0
 
 
-def credit_cost(box: BoxArea | None) -> int:
+def credit_cost(box: QueryBox | None) -> int:
     """Credits one /states/all request costs (OpenSky's published table)."""
     if box is None:
         return 4
@@ -195,10 +195,10 @@ class OpenSkyAdapter:
     def __init__(self, feed: OpenSkyFeed, clock: Clock | None = None) -> None:
         self.feed = feed
         self.tokens = TokenCache(feed, clock) if feed.client_id is not None else None
-        boxes: list[BoxArea | None] = list(feed.boxes) or [None]
+        boxes: list[QueryBox | None] = list(feed.boxes) or [None]
         self._requests = [FeedRequest(self._url(box), credit_cost(box)) for box in boxes]
 
-    def _url(self, box: BoxArea | None) -> str:
+    def _url(self, box: QueryBox | None) -> str:
         url = f"{self.feed.base_url}/states/all"
         if box is None:
             return url

@@ -1,6 +1,6 @@
-"""Poll one HTTP (or file) source forever: its budget, backoff and circuit breaker.
+"""Poll one HTTP (or file) feed forever: its budget, backoff and circuit breaker.
 
-Each source runs in its own task with its own `Poller`, so a slow or failing source
+Each feed runs in its own task with its own `Poller`, so a slow or failing feed
 only ever waits on itself. A cycle sends the adapter's planned requests one after the
 other (`request_gap_s` apart, the providers' 1 request/s) and hands each decoded
 snapshot on at once. Any failure ends the cycle and schedules the next attempt:
@@ -12,8 +12,8 @@ A successful cycle waits `interval_s`, or longer when the daily budget left woul
 last the day at that pace (budget pacing; OpenSky's anonymous 400 credits, say).
 
 With a store, a limited budget survives restarts: each cycle first loads the day's
-count once per UTC day, and every spend is added to the store's per-(source, day)
-counter. A store failure never stops polling: the source logs it (once per cycle) and
+count once per UTC day, and every spend is added to the store's per-(feed, day)
+counter. A store failure never stops polling: the feed logs it (once per cycle) and
 goes on with its own count, adding the unrecorded spends once the store answers.
 """
 
@@ -44,7 +44,7 @@ log = structlog.get_logger(__name__)
 
 Emit = Callable[[Snapshot], Awaitable[None]]
 PolledFeed = AdsbxFeed | ReadsbFeed | OpenSkyFeed
-# A hostile or confused Retry-After must not silence a source for longer than this.
+# A hostile or confused Retry-After must not silence a feed for longer than this.
 MAX_RETRY_AFTER_S = 86400.0
 # The store's count of a day outlives the day (a late restart still finds it), then goes.
 BUDGET_TTL_S = 2 * 86400
@@ -59,7 +59,7 @@ class FeedRequest:
 
 
 class HttpAdapter(Protocol):
-    """What a source kind adds to the generic poller: which requests, how to decode."""
+    """What a feed kind adds to the generic poller: which requests, how to decode."""
 
     def plan(self) -> list[FeedRequest]:
         """The requests of one cycle."""
@@ -79,7 +79,7 @@ class HttpAdapter(Protocol):
 
 
 class Poller:
-    """Run the cycles of one polled source; see the module docstring."""
+    """Run the cycles of one polled feed; see the module docstring."""
 
     def __init__(
         self,

@@ -18,12 +18,11 @@ from typing import Final, Literal
 
 import msgspec
 
-from service.feeds.normalise import MAX_POSITION_AGE_S, normalise_record
+from service.feeds.normalise import MAX_POSITION_AGE_S, AircraftRecord, normalise_record
 from service.models import Position, Snapshot
 
 __all__ = [
     "FEED_ERROR_REASONS",
-    "AircraftRecord",
     "FeedDecodeError",
     "NowUnit",
     "decode_snapshot",
@@ -52,36 +51,6 @@ class FeedDecodeError(ValueError):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
-
-
-class AircraftRecord(msgspec.Struct, gc=False):
-    """The subset of one readsb aircraft object that the pipeline uses.
-
-    Every field is optional because readsb omits keys it has no data for. Types are
-    strict: a value of the wrong JSON type fails the decode of this record only.
-    """
-
-    # gc=False (here and on _Envelope): the fields hold only scalars and lists of str or
-    # Raw, which cannot form reference cycles, and skipping GC tracking speeds up decoding.
-
-    hex: str | None = None
-    flight: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    # Integer feet, or the string "ground"; float accepts JSON integers too.
-    alt_baro: float | str | None = None
-    gs: float | None = None
-    track: float | None = None
-    squawk: str | None = None
-    registration: str | None = msgspec.field(default=None, name="r")
-    type_code: str | None = msgspec.field(default=None, name="t")
-    db_flags: int | None = msgspec.field(default=None, name="dbFlags")
-    seen_pos: float | None = None
-    source_type: str | None = msgspec.field(default=None, name="type")
-    # Names of fields that came from MLAT / TIS-B; used only when `type` is absent
-    # (dump1090-fa), to tell an MLAT position from an ADS-B one.
-    mlat: list[str] | None = None
-    tisb: list[str] | None = None
 
 
 class _Envelope(msgspec.Struct, gc=False):

@@ -22,12 +22,12 @@ from service.feeds.sbs import SbsAssembler
 from service.feeds.status import FeedHooks
 from service.settings.feeds import SbsFeed
 
-__all__ = ["SbsSource"]
+__all__ = ["SbsStream"]
 
 log = structlog.get_logger(__name__)
 
 
-class SbsSource:
+class SbsStream:
     """One SBS receiver connection, kept up until cancelled."""
 
     def __init__(

@@ -1,4 +1,4 @@
-"""What the service knows of each source, for /readyz, the metrics and the logs."""
+"""What the service knows of each feed, for /readyz, the metrics and the logs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import structlog
 
 from service.metrics import Metrics
 
-__all__ = ["FeedHooks", "SourceStatus"]
+__all__ = ["FeedHooks", "FeedStatus"]
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
-class SourceStatus:
-    """The live state of one source. `last_success` is unix time (None: never)."""
+class FeedStatus:
+    """The live state of one feed. `last_success` is unix time (None: never)."""
 
     name: str = ""
     kind: str = ""
@@ -30,16 +30,16 @@ class SourceStatus:
     budget_remaining: float | None = None
 
     def fresh(self, now: float, intervals: float = 4.0) -> bool:
-        """Did the source succeed within `intervals` of its interval (at least 60 s)?"""
+        """Did the feed succeed within `intervals` of its interval (at least 60 s)?"""
         if self.last_success is None:
             return False
         return now - self.last_success <= max(60.0, intervals * self.interval_s)
 
 
 class FeedHooks:
-    """Record outcomes of one source on its status and the Prometheus metrics."""
+    """Record outcomes of one feed on its status and the Prometheus metrics."""
 
-    def __init__(self, status: SourceStatus, metrics: Metrics | None) -> None:
+    def __init__(self, status: FeedStatus, metrics: Metrics | None) -> None:
         self.status = status
         self.metrics = metrics
         self._logged_failure: tuple[str, float] | None = None
@@ -78,10 +78,10 @@ class FeedHooks:
             self.metrics.feed_positions.labels(self.status.name).inc(count)
 
     def waiting(self, seconds: float, reason: str | None, detail: str = "") -> None:
-        """The source waits `seconds` because of `reason` (None: healthy cadence).
+        """The feed waits `seconds` because of `reason` (None: healthy cadence).
 
         Logs one line per backoff step, so an outage reads as a short, growing series
-        rather than a line per attempt of every source.
+        rather than a line per attempt of every feed.
         """
         seconds = max(0.0, seconds) if reason is not None else 0.0
         self.status.backoff_s = seconds

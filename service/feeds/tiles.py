@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from service.settings.feeds import BoxArea, CircleArea
+from service.settings.feeds import QueryBox, QueryCircle
 
 __all__ = ["MAX_RADIUS_NM", "haversine_nm", "tile_box"]
 
@@ -28,7 +28,7 @@ def haversine_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def tile_box(box: BoxArea, max_radius_nm: float = MAX_RADIUS_NM) -> list[CircleArea]:
+def tile_box(box: QueryBox, max_radius_nm: float = MAX_RADIUS_NM) -> list[QueryCircle]:
     """Circles (radius <= max_radius_nm) whose union covers the whole box."""
     rows = 1
     while True:
@@ -38,9 +38,9 @@ def tile_box(box: BoxArea, max_radius_nm: float = MAX_RADIUS_NM) -> list[CircleA
         rows += 1
 
 
-def _grid(box: BoxArea, rows: int, limit: float) -> list[CircleArea] | None:
+def _grid(box: QueryBox, rows: int, limit: float) -> list[QueryCircle] | None:
     lat_step = (box.lat_max - box.lat_min) / rows
-    circles: list[CircleArea] = []
+    circles: list[QueryCircle] = []
     for row in range(rows):
         south = box.lat_min + row * lat_step
         north = south + lat_step
@@ -64,5 +64,5 @@ def _grid(box: BoxArea, rows: int, limit: float) -> list[CircleArea] | None:
             radius = math.ceil(radius / _ROUND_NM) * _ROUND_NM
             if radius > limit:
                 return None
-            circles.append(CircleArea(lat=round(lat, 4), lon=round(lon, 4), radius_nm=radius))
+            circles.append(QueryCircle(lat=round(lat, 4), lon=round(lon, 4), radius_nm=radius))
     return circles

@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from service.alerts.payload import Payload, decode
 from service.alerts.silences import (
     SilenceError,
     acknowledge,
@@ -130,16 +131,15 @@ async def alert_map(request: web.Request) -> web.Response:
     return web.Response(body=png, content_type="image/png")
 
 
-async def _find_payload(request: web.Request, wanted: str) -> dict[str, Any] | None:
+async def _find_payload(request: web.Request, wanted: str) -> Payload | None:
     store = context_of(request).app.store
     for raw in await store.recent_notifications(_RECENT_SEARCHED):
-        payload: dict[str, Any] = json.loads(raw)
-        if payload.get("id") == wanted:
+        payload = decode(raw)
+        if payload.id == wanted:
             return payload
     for item in [*await store.outbox_pending(), *await store.dead_letters()]:
         if item.id == wanted:
-            found: dict[str, Any] = json.loads(bytes(item.payload))
-            return found
+            return decode(bytes(item.payload))
     return None
 
 

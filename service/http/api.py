@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 from aiohttp import web
 
+from service.alerts.payload import Payload, decode
 from service.http.context import HttpContext, context_of
 from service.http.health import fresh_feeds
 from service.http.views import aircraft_json, open_rules_of, source_json
@@ -84,8 +84,8 @@ def parse_time(raw: str, name: str = "since") -> float:
     return parsed.timestamp()
 
 
-def alert_filter(query: dict[str, str]) -> Callable[[dict[str, Any]], bool]:
-    """A predicate over notification payloads from the query's filter parameters."""
+def alert_filter(query: dict[str, str]) -> Callable[[Payload], bool]:
+    """A predicate over notifications from the query's filter parameters."""
     rule = query.get("rule")
     hex_ = query.get("hex", "").strip().lower() or None
     country = query.get("country", "").strip().upper() or None
@@ -94,18 +94,24 @@ def alert_filter(query: dict[str, str]) -> Callable[[dict[str, Any]], bool]:
         raise BadRequest(f"status must be one of {', '.join(_STATUSES)}, got {status!r}")
     since = parse_time(query["since"]) if "since" in query else None
 
-    def keep(payload: dict[str, Any]) -> bool:
-        if rule is not None and payload["rule"]["id"] != rule:
+    def keep(payload: Payload) -> bool:
+        if rule is not None and payload.rule.id != rule:
             return False
-        if hex_ is not None and payload["aircraft"]["hex"] != hex_:
+        if hex_ is not None and payload.aircraft.hex != hex_:
             return False
-        if country is not None and (payload.get("area") or {}).get("country") != country:
+        if country is not None and payload.country != country:
             return False
-        if status is not None and payload["status"] != status:
+        if status is not None and payload.status != status:
             return False
-        return since is None or parse_time(payload["at"], "at") >= since
+        return since is None or parse_time(payload.at, "at") >= since
 
     return keep
+
+
+def _listing(name: str, bodies: list[bytes]) -> web.Response:
+    """`{"count": n, name: [...]}` with each stored payload as it was recorded."""
+    head = f'{{"count":{len(bodies)},"{name}":['.encode()
+    return web.Response(body=head + b",".join(bodies) + b"]}", content_type="application/json")
 
 
 @_guarded
@@ -115,23 +121,22 @@ async def alerts(request: web.Request) -> web.Response:
     keep_max = context.app.settings.http.recent_alerts_max
     limit = _int_param(request, "limit", min(DEFAULT_LIMIT, keep_max), keep_max)
     keep = alert_filter(dict(request.query))
-    found = []
+    found: list[bytes] = []
     for raw in await context.app.store.recent_notifications(keep_max):
-        payload = msgspec.json.decode(raw)
-        if keep(payload):
-            found.append(payload)
+        if keep(decode(raw)):
+            found.append(raw)
             if len(found) == limit:
                 break
-    return web.json_response({"count": len(found), "alerts": found})
+    return _listing("alerts", found)
 
 
 @_guarded
 async def episodes(request: web.Request) -> web.Response:
     """Open episodes (latest notification of each), oldest start first."""
     store = context_of(request).app.store
-    latest = [msgspec.json.decode(raw) for raw in (await store.open_episodes()).values()]
-    latest.sort(key=lambda p: (p["started_at"], p["fingerprint"]))
-    return web.json_response({"count": len(latest), "episodes": latest})
+    latest = [(decode(raw), raw) for raw in (await store.open_episodes()).values()]
+    latest.sort(key=lambda pair: (pair[0].started_at, pair[0].fingerprint))
+    return _listing("episodes", [raw for _, raw in latest])
 
 
 @_guarded

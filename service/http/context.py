@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from service.app import App
-from service.feeds.status import SourceStatus
+from service.feeds.status import FeedStatus
 
 
 @dataclass(slots=True)
@@ -17,7 +17,7 @@ class HttpContext:
     """The running app, the live status of each enabled feed, and the start time."""
 
     app: App
-    feeds: dict[str, SourceStatus]
+    feeds: dict[str, FeedStatus]
     started_at: float = field(default_factory=time.time)
 
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.app import App
-from service.feeds.status import SourceStatus
+from service.feeds.status import FeedStatus
 from service.http import api, health
 from service.http.auth import bearer_auth
 from service.http.context import CONTEXT_KEY, HttpContext, RouteRegistrar, context_of
@@ -50,7 +50,7 @@ async def _candidates(request: web.Request) -> web.Response:
 
 def build_http_app(
     app: App,
-    feeds: dict[str, SourceStatus],
+    feeds: dict[str, FeedStatus],
     registrars: Iterable[RouteRegistrar] = (),
 ) -> web.Application:
     """The aiohttp application: open health and metrics routes, the token-guarded API,

@@ -12,8 +12,8 @@ from typing import Any
 
 import msgspec
 
-from service.alerts.notification import iso, position_json
-from service.feeds.status import SourceStatus
+from service.alerts.notification import iso, position_ref
+from service.feeds.status import FeedStatus
 from service.locate.countries import country_name
 from service.models import Identity
 from service.settings.feeds import FeedSettings
@@ -22,8 +22,14 @@ from service.track import TrackPoint
 
 def point_json(point: TrackPoint) -> dict[str, Any]:
     """One track point."""
+    position = position_ref(point)
     return {
-        **position_json(point),
+        "time": position.time,
+        "lat": position.lat,
+        "lon": position.lon,
+        "alt_ft": position.alt_ft,
+        "gs_kt": position.gs_kt,
+        "track_deg": position.track_deg,
         "on_ground": point.on_ground,
         "country": point.country,
         "depth_km": round(point.depth_km, 1) if point.depth_km is not None else None,
@@ -68,7 +74,7 @@ def open_rules_of(states: dict[str, msgspec.Struct]) -> list[str]:
 
 
 def source_json(
-    feed: FeedSettings, status: SourceStatus | None, fresh: bool, now: float | None = None
+    feed: FeedSettings, status: FeedStatus | None, fresh: bool, now: float | None = None
 ) -> dict[str, Any]:
     """One feed: settings (never its URL, which may carry a key) and live status."""
     now = time.time() if now is None else now

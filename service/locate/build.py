@@ -26,12 +26,12 @@ import shapely
 
 from service.locate import grid as grid_module
 from service.locate.boundaries import ARRAY_NAMES, Boundaries, pack_index
-from service.locate.source import INTEGRITY as INTEGRITY
-from service.locate.source import PACKAGE as PACKAGE
-from service.locate.source import SOURCE as SOURCE
-from service.locate.source import VERSION as VERSION
-from service.locate.source import BuildError as BuildError
-from service.locate.source import fetch_tarball, read_features
+from service.locate.dataset import INTEGRITY as INTEGRITY
+from service.locate.dataset import PACKAGE as PACKAGE
+from service.locate.dataset import SOURCE as SOURCE
+from service.locate.dataset import VERSION as VERSION
+from service.locate.dataset import BuildError as BuildError
+from service.locate.dataset import fetch_tarball, read_features
 
 DEFAULT_OUT = Path("var/boundaries.bin")
 DEFAULT_CACHE = Path("var/cache")

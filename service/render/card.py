@@ -20,9 +20,9 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from PIL import Image, ImageDraw, ImageFont
 
+from service.alerts.payload import Payload
 from service.deliver import discord
 
 _BG, _EMBED, _TEXT = (49, 51, 56), (43, 45, 49), (219, 222, 225)
@@ -51,7 +51,7 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def render_card(payload: dict[str, Any], map_png: bytes) -> bytes:
+def render_card(payload: Payload, map_png: bytes) -> bytes:
     """PNG of the Discord message for `payload` with `map_png` as its image."""
     embed = discord.message([payload], with_map=True)["embeds"][0]
     image_map = Image.open(io.BytesIO(map_png)).convert("RGB")
@@ -129,7 +129,7 @@ async def _main(recording: str, out_dir: Path) -> None:
                     key = wanted.pop((notification.rule.id, notification.sequence), None)
                     if key is None:
                         continue
-                    payload = msgspec.json.decode(notification.body())
+                    payload = notification.payload()
                     png = await app.maps.render(payload)
                     if key == "entry":
                         (out_dir / "troy701-entry-map.png").write_bytes(png)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any
 
-import msgspec
-
+from service.alerts.payload import Payload, decode
 from service.locate.boundaries import Boundaries
 from service.render.map import MapSpec, render_png
 from service.store.base import TrackStore
@@ -23,20 +21,21 @@ WINDOW_MAX_S = 3 * 3600.0  # older track is context nobody needs on an alert map
 _CACHE_SIZE = 32  # receivers of one notification share one rendering
 
 
-def spec_for(boundaries: Boundaries, payload: dict[str, Any], points: list[TrackPoint]) -> MapSpec:
-    """What to draw for a notification payload (version 1) and the aircraft's track."""
-    at = _unix(payload["at"])
+def spec_for(boundaries: Boundaries, payload: Payload, points: list[TrackPoint]) -> MapSpec:
+    """What to draw for a notification and the aircraft's track."""
+    at = _unix(payload.at)
+    loiter = payload.loiter or None
+    area = payload.area or None
     # A loiter map is about the orbit: no approach leg, which would dwarf it.
-    lead = 0.0 if payload.get("loiter") else LEAD_S
-    started = max(_unix(payload["started_at"]) - lead, at - WINDOW_MAX_S)
+    lead = 0.0 if loiter is not None else LEAD_S
+    started = max(_unix(payload.started_at) - lead, at - WINDOW_MAX_S)
     track = [(p.lat, p.lon) for p in points if started <= p.time <= at + 1]
-    position = payload["position"]
     if not track:
-        track = [(position["lat"], position["lon"])]
-    codes = {p.country for p in points if p.country} | {payload["aircraft"].get("state")}
-    area = payload.get("area") or {}
-    loiter = payload.get("loiter") or {}
-    foreign = area.get("country") or (loiter.get("place") or {}).get("country")
+        track = [(payload.position.lat, payload.position.lon)]
+    codes = {p.country for p in points if p.country} | {payload.aircraft.state}
+    place = (loiter.place or None) if loiter is not None else None
+    # The country the alert is about: the one entered, else where the orbit's town is.
+    foreign = area.country if area is not None else place.country if place is not None else None
     geometries, highlight = [], None
     for code in sorted(c for c in codes | {foreign} if c):
         index = boundaries.index_of(code)
@@ -46,17 +45,14 @@ def spec_for(boundaries: Boundaries, payload: dict[str, Any], points: list[Track
         geometries.append(geometry)
         if code == foreign:
             highlight = geometry
-    entry = area.get("entry")
-    centre = loiter.get("center")
-    aircraft = payload["aircraft"]
-    label = aircraft.get("callsign") or aircraft.get("registration") or aircraft["hex"].upper()
+    entry = area.entry if area is not None else None
     return MapSpec(
         track=track,
         countries=geometries,
         highlight=highlight,
-        entry=(entry["lat"], entry["lon"]) if entry else None,
-        orbit=(centre["lat"], centre["lon"], loiter["radius_km"]) if centre else None,
-        title=f"{label} · {payload['rule']['id']} · {payload['at'].replace('T', ' ')}",
+        entry=(entry.lat, entry.lon) if entry else None,
+        orbit=(loiter.center.lat, loiter.center.lon, loiter.radius_km) if loiter else None,
+        title=f"{payload.label} · {payload.rule.id} · {payload.at.replace('T', ' ')}",
         caption=f"{len(track)} positions",
     )
 
@@ -71,9 +67,9 @@ class MapRenderer:
         self.store = store
         self._cache: OrderedDict[str, bytes] = OrderedDict()
 
-    async def render(self, payload: dict[str, Any]) -> bytes:
-        """The PNG for a payload; the drawing runs in a thread, off the event loop."""
-        hex_ = payload["aircraft"]["hex"]
+    async def render(self, payload: Payload) -> bytes:
+        """The PNG of a notification; the drawing runs in a thread, off the event loop."""
+        hex_ = payload.aircraft.hex
         live = self.fleet.get(hex_)
         if live is not None:
             points = list(live.track.points)
@@ -87,7 +83,7 @@ class MapRenderer:
         cached = self._cache.get(item.id)
         if cached is not None:
             return cached
-        png = await self.render(msgspec.json.decode(bytes(item.payload)))
+        png = await self.render(decode(bytes(item.payload)))
         self._cache[item.id] = png
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)

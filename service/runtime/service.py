@@ -17,7 +17,7 @@ from aiohttp import web
 
 from service.app import build_app, build_feeds, build_worker
 from service.feeds.fuse import Fuser
-from service.feeds.sources import fused_emit, new_status
+from service.feeds.running import fused_emit, new_status
 from service.http import build_http_app
 from service.metrics import Metrics
 from service.models import Snapshot
@@ -69,13 +69,13 @@ async def run_service(
 
         try:
             async with asyncio.TaskGroup() as group:
-                # Each source in its own task (a slow one waits alone), all fused into
+                # Each feed in its own task (a slow one waits alone), all fused into
                 # one stream before the pipeline (service/feeds/fuse.py).
-                sources = build_feeds(app, session, feeds)
+                running = build_feeds(app, session, feeds)
                 # Fused snapshots come strictly after the restored feed clock, so the
                 # pipeline never skips one as already processed.
                 emit = fused_emit(Fuser(after=app.fleet.feed_clock), snapshots)
-                pollers = [group.create_task(source.runner.run(emit)) for source in sources]
+                pollers = [group.create_task(feed.runner.run(emit)) for feed in running]
                 consumer = group.create_task(consume())
                 deliverer = group.create_task(worker.run())
                 beater = group.create_task(beat_forever(app))

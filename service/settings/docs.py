@@ -8,7 +8,14 @@ from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
 
-from service.settings.feeds import AdsbxFeed, BoxArea, CircleArea, OpenSkyFeed, ReadsbFeed, SbsFeed
+from service.settings.feeds import (
+    AdsbxFeed,
+    OpenSkyFeed,
+    QueryBox,
+    QueryCircle,
+    ReadsbFeed,
+    SbsFeed,
+)
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
 from service.settings.model import AreaSettings, BoundarySettings, StoreSettings, TrackSettings
@@ -32,8 +39,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("feeds[] (kind: readsb)", ReadsbFeed),
     ("feeds[] (kind: opensky)", OpenSkyFeed),
     ("feeds[] (kind: sbs)", SbsFeed),
-    ("feeds[].circles[]", CircleArea),
-    ("feeds[].boxes[]", BoxArea),
+    ("feeds[].circles[]", QueryCircle),
+    ("feeds[].boxes[]", QueryBox),
     ("rules[] (type: foreign_airspace)", ForeignAirspaceRule),
     ("rules[] (type: loiter)", LoiterRule),
     ("rules[] (type: signal_lost)", SignalLostRule),

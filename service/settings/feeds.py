@@ -23,10 +23,10 @@ from service.settings.fields import hex_address as _hex
 
 __all__ = [
     "AdsbxFeed",
-    "BoxArea",
-    "CircleArea",
     "FeedSettings",
     "OpenSkyFeed",
+    "QueryBox",
+    "QueryCircle",
     "ReadsbFeed",
     "SbsFeed",
 ]
@@ -34,7 +34,7 @@ __all__ = [
 _NAME = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
 
 
-class CircleArea(Model):
+class QueryCircle(Model):
     """A circle to query, centre and radius (nautical miles, at most 250)."""
 
     lat: float = Field(ge=-90, le=90, description="Centre latitude.")
@@ -42,7 +42,7 @@ class CircleArea(Model):
     radius_nm: float = Field(gt=0, le=250, description="Radius in nautical miles.")
 
 
-class BoxArea(Model):
+class QueryBox(Model):
     """A latitude/longitude box (e.g. a band along a border)."""
 
     lat_min: float = Field(ge=-90, le=90, description="Southern edge.")
@@ -51,7 +51,7 @@ class BoxArea(Model):
     lon_max: float = Field(ge=-180, le=180, description="Eastern edge.")
 
     @model_validator(mode="after")
-    def _ordered(self) -> BoxArea:
+    def _ordered(self) -> QueryBox:
         if self.lat_min >= self.lat_max or self.lon_min >= self.lon_max:
             raise ValueError("box needs lat_min < lat_max and lon_min < lon_max")
         return self
@@ -132,8 +132,8 @@ class AdsbxFeed(_PolledFeed):
         description="API root, e.g. https://api.adsb.lol or https://opendata.adsb.fi/api.",
     )
     mil: bool = Field(default=False, description="Request /v2/mil (the military sweep).")
-    circles: list[CircleArea] = Field(default=[], description="Request /v2/point per circle.")
-    boxes: list[BoxArea] = Field(default=[], description="Areas tiled into /v2/point circles.")
+    circles: list[QueryCircle] = Field(default=[], description="Request /v2/point per circle.")
+    boxes: list[QueryBox] = Field(default=[], description="Boxes tiled into /v2/point circles.")
     point_path: Literal["point", "lat-lon-dist"] = Field(
         default="point",
         description="Circle endpoint: /v2/point/{lat}/{lon}/{nm} (adsb.lol, airplanes.live) "
@@ -212,7 +212,7 @@ class OpenSkyFeed(_PolledFeed):
     )
     client_id: OptionalText = Field(default=None, description="API client id; empty: anonymous.")
     client_secret: OptionalSecret = Field(default=None, description="API client secret.")
-    boxes: list[BoxArea] = Field(default=[], description="One request per box; empty: global.")
+    boxes: list[QueryBox] = Field(default=[], description="One request per box; empty: global.")
     interval_s: float = Field(
         default=90, gt=0, description="Time between cycles (90 s keeps 1 box under 4000/day)."
     )

@@ -1,4 +1,4 @@
-"""Build the running sources of a configuration and run them all at once."""
+"""The running feeds: one loop per enabled `feeds` entry, and their common emit."""
 
 from __future__ import annotations
 
@@ -16,32 +16,32 @@ from service.feeds.fuse import Fuser
 from service.feeds.guard import HostSpacing
 from service.feeds.opensky import OpenSkyAdapter
 from service.feeds.poller import Emit, HttpAdapter, Poller
-from service.feeds.sbs_client import SbsSource
-from service.feeds.status import FeedHooks, SourceStatus
+from service.feeds.sbs_client import SbsStream
+from service.feeds.status import FeedHooks, FeedStatus
 from service.metrics import Metrics
 from service.models import Snapshot
 from service.settings.feeds import AdsbxFeed, FeedSettings, OpenSkyFeed, ReadsbFeed, SbsFeed
 from service.store.base import Store
 
-__all__ = ["Runnable", "Source", "build_source", "build_sources", "fused_emit", "new_status"]
+__all__ = ["Runnable", "RunningFeed", "build_feed", "build_feeds", "fused_emit", "new_status"]
 
 
 class Runnable(Protocol):
-    """A source's loop: polls or streams until cancelled, emitting snapshots."""
+    """A feed's loop: polls or streams until cancelled, emitting snapshots."""
 
     async def run(self, emit: Emit) -> None: ...
 
 
 @dataclass(slots=True)
-class Source:
-    """One configured source: its settings, live status and loop."""
+class RunningFeed:
+    """One configured feed: its settings, live status and loop."""
 
     feed: FeedSettings
-    status: SourceStatus
+    status: FeedStatus
     runner: Runnable
 
 
-def build_source(
+def build_feed(
     feed: FeedSettings,
     session: aiohttp.ClientSession,
     metrics: Metrics | None,
@@ -49,16 +49,16 @@ def build_source(
     watch: Iterable[str] = (),
     clock: Clock | None = None,
     rng: random.Random | None = None,
-    status: SourceStatus | None = None,
+    status: FeedStatus | None = None,
     spacing: HostSpacing | None = None,
     store: Store | None = None,
-) -> Source:
-    """The source for one feed entry (`watch`: identify.watch addresses; `store` keeps
+) -> RunningFeed:
+    """The running feed of one `feeds` entry (`watch`: identify.watch addresses; `store` keeps
     the daily budget's count across restarts)."""
     status = status or new_status(feed)
     hooks = FeedHooks(status, metrics)
     if isinstance(feed, SbsFeed):
-        return Source(feed, status, SbsSource(feed, hooks, clock=clock, rng=rng))
+        return RunningFeed(feed, status, SbsStream(feed, hooks, clock=clock, rng=rng))
     adapter: HttpAdapter
     budget = feed.daily_budget
     if isinstance(feed, AdsbxFeed):
@@ -80,29 +80,29 @@ def build_source(
         spacing=spacing,
         store=store,
     )
-    return Source(feed, status, poller)
+    return RunningFeed(feed, status, poller)
 
 
-def new_status(feed: FeedSettings) -> SourceStatus:
+def new_status(feed: FeedSettings) -> FeedStatus:
     """A fresh status for one feed (what /readyz reads)."""
-    return SourceStatus(name=feed.name, kind=feed.kind, interval_s=feed.interval_s)
+    return FeedStatus(name=feed.name, kind=feed.kind, interval_s=feed.interval_s)
 
 
-def build_sources(
+def build_feeds(
     feeds: Iterable[FeedSettings],
     session: aiohttp.ClientSession,
     metrics: Metrics | None,
     *,
     watch: Iterable[str] = (),
-    statuses: dict[str, SourceStatus] | None = None,
+    statuses: dict[str, FeedStatus] | None = None,
     store: Store | None = None,
-) -> list[Source]:
-    """Every enabled source; `statuses` (by feed name) are used when given. Sources
+) -> list[RunningFeed]:
+    """Every enabled feed; `statuses` (by feed name) are used when given. Feeds
     share one HostSpacing: two entries on one provider keep to its 1 request/s; and
     `store`, which counts their daily budgets across restarts."""
     watch, statuses, spacing = list(watch), statuses or {}, HostSpacing()
     return [
-        build_source(
+        build_feed(
             f,
             session,
             metrics,
@@ -117,10 +117,10 @@ def build_sources(
 
 
 def fused_emit(fuser: Fuser, queue: asyncio.Queue[Snapshot]) -> Emit:
-    """An emit for every source: fuse, then queue what is new for the pipeline.
+    """An emit for every feed: fuse, then queue what is new for the pipeline.
 
     Fusion runs synchronously on the event loop, so the snapshots of concurrent
-    sources are filtered one at a time against the same newest-per-address table.
+    feeds are filtered one at a time against the same newest-per-address table.
     """
 
     async def emit(snapshot: Snapshot) -> None:
