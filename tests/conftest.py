@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Redis server, the built boundary index, the TROY701 recording."""
+"""Shared fixtures: a real Redis server, the built boundary index, the TROY701 recording,
+the shared development data."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from net_support import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.net import free_port
+from tests.support.paths import FEEDS, ROOT, TRACKS, require
+from tests.support.servers import Serve, serving
+
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("BORDERWATCH_TEST_REDIS_PORT", "6379"))
 # Each test flushes this database; parallel runs on one server pick different ones.
@@ -107,3 +110,25 @@ def troy701_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return out
+
+
+@pytest.fixture
+def feed_captures() -> Path:
+    """The real captured feed responses (../shared/data/feeds)."""
+    require(FEEDS.is_dir(), f"real feed captures not found at {FEEDS}")
+    return FEEDS
+
+
+@pytest.fixture
+def track_recordings() -> Path:
+    """The labelled development recordings (../shared/data/tracks)."""
+    require((TRACKS / "labels.json").is_file(), f"development tracks not found at {TRACKS}")
+    return TRACKS
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """`await serve({"GET /path": handler, ...})` starts a local HTTP server and returns
+    its base URL; every server started this way stops when the test ends."""
+    async with serving() as start:
+        yield start

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from prometheus_client.metrics import MetricWrapperBase
 
 from service.metrics import Metrics
+from tests.support.paths import ROOT
 
-DOC = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text()
+DOC = (ROOT / "docs" / "metrics.md").read_text()
 FORBIDDEN_LABELS = {"hex", "callsign", "registration", "address", "icao"}
 
 

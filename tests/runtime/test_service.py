@@ -1,0 +1,168 @@
+"""`borderwatch run` against a local feed server and a local receiver, scraped over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from service.runtime import run_service
+from service.settings import Settings
+from tests.support.net import free_port
+from tests.support.paths import ROOT
+from tests.support.servers import Serve
+
+T0 = 1_755_081_600.0  # 2025-08-13 10:40 UTC
+
+
+def adsbx_response(request_no: int) -> dict[str, Any]:
+    """ADSBx v2 envelope (now in ms): TROY701 deep in Mexico, heading south, plus civil."""
+    now = T0 + 60 * request_no
+    troy = {
+        "hex": "ae2fd0",
+        "flight": "TROY701 ",
+        "r": "CBP-113",
+        "t": "Q9",
+        "dbFlags": 1,
+        "lat": 24.0 - 0.05 * request_no,
+        "lon": -101.0,
+        "alt_baro": 23000,
+        "gs": 220.0,
+        "track": 180.0,
+        "seen_pos": 0.5,
+        "type": "adsb_icao",
+    }
+    civil = {"hex": "0d0abc", "flight": "AMX123  ", "lat": 25.0, "lon": -100.0, "alt_baro": 36000}
+    return {
+        "ac": [troy, civil],
+        "msg": "No error",
+        "now": now * 1000,
+        "total": 2,
+        "ctime": 0,
+        "ptime": 1,
+    }
+
+
+async def test_run_polls_detects_delivers_and_exports_metrics(
+    boundaries_path: Path, serve: Serve
+) -> None:
+    requests = 0
+    received: list[dict[str, Any]] = []
+    delivered = asyncio.Event()
+
+    async def feed(_: web.Request) -> web.Response:
+        nonlocal requests
+        requests += 1
+        return web.json_response(adsbx_response(requests))
+
+    async def receiver(request: web.Request) -> web.Response:
+        received.append(json.loads(await request.read()))
+        delivered.set()
+        return web.Response(status=204)
+
+    base = await serve({"GET /v2/mil": feed, "POST /hook": receiver})
+    http_port = free_port()
+    dead_port = free_port()  # nothing listens here: a failing source
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path)},
+            "feeds": [
+                {"name": "local", "kind": "adsbx", "url": f"{base}/v2/mil", "interval_s": 1},
+                {
+                    "name": "dead",
+                    "kind": "adsbx",
+                    "url": f"http://127.0.0.1:{dead_port}/v2/mil",
+                    "interval_s": 1,
+                },
+            ],
+            "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
+            "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+            "http": {"host": "127.0.0.1", "port": http_port},
+        }
+    )
+    stop = asyncio.Event()
+    service = asyncio.create_task(run_service(settings, stop))
+    try:
+        await asyncio.wait_for(delivered.wait(), timeout=30)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{http_port}/metrics") as response:
+                assert response.status == 200
+                metrics = await response.text()
+            async with session.get(f"http://127.0.0.1:{http_port}/healthz") as response:
+                assert response.status == 200
+            async with session.get(f"http://127.0.0.1:{http_port}/readyz") as response:
+                assert response.status == 200, await response.text()
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(service, timeout=30) == 0
+
+    assert received[0]["rule"]["id"] == "foreign-airspace"
+    assert received[0]["aircraft"]["hex"] == "ae2fd0"
+    assert received[0]["area"]["country"] == "MX"
+    assert (
+        'borderwatch_alerts_total{kind="opened",rule="foreign-airspace",status="firing"} 1.0'
+        in metrics
+    )
+    assert 'borderwatch_feed_requests_total{outcome="ok",source="local"}' in metrics
+    assert 'borderwatch_feed_requests_total{outcome="connection",source="dead"}' in metrics
+    assert 'borderwatch_deliveries_total{outcome="delivered",receiver="hook"} 1.0' in metrics
+    assert "borderwatch_aircraft_tracked 1.0" in metrics
+
+
+async def test_readyz_reports_not_ready_without_a_fresh_feed(boundaries_path: Path) -> None:
+    http_port = free_port()
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path)},
+            "feeds": [
+                {"name": "dead", "kind": "adsbx", "url": f"http://127.0.0.1:{free_port()}/x"}
+            ],
+            "http": {"host": "127.0.0.1", "port": http_port},
+        }
+    )
+    stop, started = asyncio.Event(), asyncio.Event()
+    service = asyncio.create_task(run_service(settings, stop, started))
+    try:
+        await asyncio.wait_for(started.wait(), timeout=30)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{http_port}/readyz") as response,
+        ):
+            body = await response.json()
+            assert response.status == 503
+            assert body["problems"] == ["no feed answered recently"]
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(service, timeout=30) == 0
+
+
+async def test_sigterm_stops_the_process_gracefully(boundaries_path: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"boundaries: {{path: {boundaries_path}}}\nhttp: {{host: 127.0.0.1, port: {free_port()}}}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERWATCH_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--log-json", "run", "--config", str(config),
+        cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    events = []
+    async with asyncio.timeout(60):
+        while "service.started" not in events:
+            line = await proc.stderr.readline()
+            assert line, "the service exited before starting"
+            events.append(json.loads(line)["event"])
+        proc.send_signal(signal.SIGTERM)
+        rest = await proc.stderr.read()
+        assert await proc.wait() == 0
+    events += [json.loads(line)["event"] for line in rest.splitlines() if line.strip()]
+    assert events[-2:] == ["service.stopping", "service.stopped"]
