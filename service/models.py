@@ -8,10 +8,21 @@ kilometres for distances on the ground. Feed adapters convert at the edge.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 import msgspec
+
+# A 24-bit ICAO address as 6 lowercase hex digits; "~" marks a non-ICAO address
+# (TIS-B, anonymised) that is never mapped to a state.
+_ADDRESS: Final = re.compile(r"~?[0-9a-f]{6}")
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` is an aircraft address as the service writes it (lowercase)."""
+    return len(text) <= 7 and _ADDRESS.fullmatch(text) is not None
 
 
 class Quality(StrEnum):

@@ -16,11 +16,11 @@ from typing import Any
 import msgspec
 
 from service.alerts.notification import iso
+from service.models import is_address
 from service.store.base import Store
 from service.store.records import OutboxItem, Silence
 
 ACK_TTL_S = 30 * 86400  # an episode acknowledged a month ago has long ended
-_HEX = re.compile(r"~?[0-9a-f]{6}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
 
@@ -42,7 +42,7 @@ def new_silence(
     country = country.strip().upper() if country else None
     if not (rule or hex_ or country):
         raise SilenceError("a silence needs at least one of rule, hex or country")
-    if hex_ is not None and not _HEX.fullmatch(hex_):
+    if hex_ is not None and not is_address(hex_):
         raise SilenceError(f"hex {hex_!r} is not a 24-bit ICAO address (6 hex digits)")
     if country is not None and not _COUNTRY.fullmatch(country):
         raise SilenceError(f"country {country!r} is not an ISO 3166-1 alpha-2 code")

@@ -10,7 +10,6 @@ rules that select state aircraft see the mostly civil development tracks; with
 from __future__ import annotations
 
 import gzip
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -25,12 +24,10 @@ from service.app import build_pipeline
 from service.detect.events import AirspaceFacts
 from service.locate import Boundaries
 from service.metrics import Metrics
-from service.models import Category, Identity
+from service.models import Category, Identity, is_address
 from service.pipeline import Pipeline, replay
 from service.settings import LoiterRule, Rule, Settings
 from service.store import MemoryStore
-
-_HEX = re.compile(r"~?[0-9a-f]{6}")
 
 
 @dataclass(slots=True)
@@ -85,7 +82,7 @@ def scan(path: Path) -> tuple[int, set[str]]:
                 hexes.update(a.hex.lower() for a in decoder.decode(line).aircraft)
             except msgspec.DecodeError:
                 continue  # the replay counts bad lines; the scan only needs good ones
-    return lines, {h for h in hexes if _HEX.fullmatch(h)}
+    return lines, {h for h in hexes if is_address(h)}
 
 
 def prepare(settings: Settings, hexes: set[str], *, watch_all: bool, anywhere: bool) -> Settings:

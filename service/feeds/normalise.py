@@ -17,7 +17,7 @@ from typing import Final
 
 import msgspec
 
-from service.models import Position, Quality
+from service.models import Position, Quality, is_address
 
 __all__ = [
     "MAX_POSITION_AGE_S",
@@ -77,7 +77,6 @@ class AircraftRecord(msgspec.Struct, gc=False):
     tisb: list[str] | None = None
 
 
-_HEX_RE: Final = re.compile(r"~?[0-9a-f]{6}")
 _SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
 
 _QUALITY_BY_TYPE: Final[dict[str, Quality]] = {
@@ -104,7 +103,7 @@ def normalise_record(
     if hex_ is None or len(hex_) > 7 or not hex_.isascii():
         return "bad_hex"
     hex_ = hex_.lower()
-    if _HEX_RE.fullmatch(hex_) is None:
+    if not is_address(hex_):
         return "bad_hex"
 
     lat, lon = record.lat, record.lon

@@ -12,7 +12,6 @@ Bad parameters answer 400 with `{"error", "detail"}`; the store failing answers 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,11 +22,11 @@ from service.alerts.payload import Payload, decode
 from service.http.context import HttpContext, context_of
 from service.http.health import fresh_feeds
 from service.http.views import aircraft_json, open_rules_of, source_json
+from service.models import is_address
 from service.store.base import StoreError
 
 DEFAULT_LIMIT = 100
 DEFAULT_POINTS = 200
-_HEX = re.compile(r"~?[0-9a-f]{6}")
 _STATUSES = ("firing", "resolved")
 _Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -144,7 +143,7 @@ async def aircraft(request: web.Request) -> web.Response:
     """One tracked aircraft: identity, position, open rules and recent track."""
     context = context_of(request)
     hex_ = request.match_info["hex"].strip().lower()
-    if not _HEX.fullmatch(hex_):
+    if not is_address(hex_):
         raise BadRequest(f"hex must be a 6-digit ICAO address (e.g. ae2fd0), got {hex_!r}")
     max_points = context.app.settings.track.max_points
     limit = _int_param(request, "points", min(DEFAULT_POINTS, max_points), max_points)

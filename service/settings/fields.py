@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
 
-from service.models import STATE_CATEGORIES, Category
+from service.models import STATE_CATEGORIES, Category, is_address
 
 
 class Model(BaseModel):
@@ -62,7 +62,7 @@ def designator(value: str) -> str:
 def hex_address(value: str) -> str:
     """A 24-bit address as 6 lowercase hex digits, "~" prefix allowed."""
     value = value.strip().lower()
-    if not re.fullmatch(r"~?[0-9a-f]{6}", value):
+    if not is_address(value):
         raise ValueError(f"{value!r} is not a 24-bit hex address like ae2fd0")
     return value
 

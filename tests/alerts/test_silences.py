@@ -157,7 +157,7 @@ async def api(
 async def test_api_silences_ack_dead_letters_and_map(
     api: tuple[TestClient[web.Request, web.Application], RedisStore],
 ) -> None:
-    """Every exchange is checked against docs/openapi.yaml (tests/openapi_check.py)."""
+    """Every exchange is checked against docs/openapi.yaml (tests/http/openapi_check.py)."""
     client, store = api
     auth = {"Authorization": f"Bearer {TOKEN}"}
     body = {"hex": "ae2fd0", "duration_s": 3600, "comment": "known flight"}

@@ -1,5 +1,5 @@
 """Webhook request signing (and the receiver example in docs/webhooks.md) and the payload
-schema. Delivery itself, through the outbox, is tested in tests/test_deliver_webhook.py."""
+schema. Delivery itself, through the outbox, is tested in tests/deliver/test_webhook.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The read API, health routes and bearer token, every exchange checked against
-docs/openapi.yaml (tests/openapi_check.py); and the store methods behind them, over
+docs/openapi.yaml (tests/http/openapi_check.py); and the store methods behind them, over
 MemoryStore and RedisStore.
 
 The app is built as `borderwatch run` builds it and fed snapshots directly: TROY701

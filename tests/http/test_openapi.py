@@ -2,7 +2,7 @@
 are exactly the documented operations, and the documented security (bearer token on
 /api/, a configured token for changes) is what the server does. Response bodies of
 each route are checked against the document where the route is tested
-(tests/openapi_check.py)."""
+(tests/http/openapi_check.py)."""
 
 from __future__ import annotations
 

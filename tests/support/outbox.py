@@ -1,5 +1,5 @@
-"""Helpers shared by the delivery-worker tests (tests/test_outbox.py,
-tests/test_deliver_webhook.py): outbox entries, one worker pass."""
+"""Helpers shared by the delivery-worker tests (tests/deliver/test_outbox.py,
+tests/deliver/test_webhook.py): outbox entries, one worker pass."""
 
 from __future__ import annotations
 
