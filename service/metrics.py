@@ -31,6 +31,12 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.records_rejected = Counter(
+            "borderwatch_records_rejected",
+            "Feed records dropped while decoding, by feed (source) and reason.",
+            ["source", "reason"],
+            registry=r,
+        )
         self.aircraft_tracked = Gauge(
             "borderwatch_aircraft_tracked",
             "Government, military and police aircraft with a track in memory.",

@@ -19,6 +19,7 @@ __all__ = [
     "CircuitBreaker",
     "DailyBudget",
     "HostSpacing",
+    "time_problem",
     "utc_day",
 ]
 
@@ -154,6 +155,17 @@ class DailyBudget:
     def seconds_to_reset(now: float) -> float:
         """Seconds until the next UTC midnight, when budgets refill."""
         return _DAY_S - (now % _DAY_S)
+
+
+def time_problem(now: float, wall: float, max_skew_s: float, max_age_s: float) -> str | None:
+    """Why a snapshot dated `now` cannot be live data at wall time `wall`, if it cannot:
+    "future_snapshot" (ahead by more than `max_skew_s`) or "stale_snapshot" (behind by
+    more than `max_age_s`)."""
+    if now > wall + max_skew_s:
+        return "future_snapshot"
+    if now < wall - max_age_s:
+        return "stale_snapshot"
+    return None
 
 
 def utc_day(now: float) -> str:

@@ -1,17 +1,18 @@
 """Turn one decoded readsb aircraft record into a `Position`, or say why not.
 
-Feed values are untrusted. A record is rejected (not turned into a Position) only when
-the fields that make it a position are unusable: the address, the coordinates and the
-age of the fix. Other fields that are out of range or malformed are dropped to None, so
-that one odd value does not hide an aircraft.
+Feed values are untrusted. A record whose address, position, fix age, altitude, ground
+speed or track is outside what an aircraft can report is corrupt: it is rejected, never
+turned into a Position, and counted by reason. Descriptive fields (callsign,
+registration, type, squawk, database flags) that are malformed are dropped to None, so
+that one odd label does not hide an aircraft.
 
-Checks run in this order and the first failure names the reason: malformed_record (in
-the decoder), bad_hex, no_position, bad_coordinates, stale_position.
+Checks run in this order and the first failure names the reason: malformed_record and
+too_deep (in the decoder), bad_hex, no_position, bad_coordinates, stale_position,
+bad_altitude, bad_speed, bad_track.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Final
 
@@ -36,6 +37,10 @@ REJECT_REASONS: Final[tuple[str, ...]] = (
     "no_position",  # lat or lon absent (readsb lists targets without a position)
     "bad_coordinates",  # lat outside -90..90 or lon outside -180..180
     "stale_position",  # seen_pos negative or older than the maximum age
+    "bad_altitude",  # barometric altitude outside -2,000..80,000 ft, or a word but "ground"
+    "bad_speed",  # ground speed negative or above 2,000 kt
+    "bad_track",  # track outside 0..360 degrees
+    "too_deep",  # nested deeper than any real record (a hostile document)
 )
 
 # readsb stops printing lat/lon once they are 60 s old, so anything older is suspect.
@@ -125,12 +130,22 @@ def normalise_record(
     on_ground = False
     alt = record.alt_baro
     if isinstance(alt, str):
-        on_ground = alt == "ground"
-    elif alt is not None and MIN_ALT_FT <= alt <= MAX_ALT_FT:
+        if alt != "ground":
+            return "bad_altitude"
+        on_ground = True
+    elif alt is not None:
+        if not MIN_ALT_FT <= alt <= MAX_ALT_FT:
+            return "bad_altitude"
         alt_ft = round(alt)
 
     gs = record.gs
+    if gs is not None and not 0.0 <= gs <= MAX_GS_KT:
+        return "bad_speed"
     track = record.track
+    if track is not None:
+        if not 0.0 <= track <= 360.0:
+            return "bad_track"
+        track %= 360.0
     squawk = record.squawk
     flags = record.db_flags
     return Position(
@@ -140,8 +155,8 @@ def normalise_record(
         lon=lon,
         alt_ft=alt_ft,
         on_ground=on_ground,
-        gs_kt=gs if gs is not None and 0.0 <= gs <= MAX_GS_KT else None,
-        track_deg=_normalise_track(track) if track is not None else None,
+        gs_kt=gs,
+        track_deg=track,
         callsign=clean_text(record.flight),
         registration=clean_text(record.registration),
         type_code=clean_text(record.type_code),
@@ -182,11 +197,3 @@ def quality_of(
     if quality is not None:
         return quality
     return Quality.TISB if source_type.startswith("tisb_") else Quality.OTHER
-
-
-def _normalise_track(track: float) -> float | None:
-    if not math.isfinite(track):
-        return None
-    track %= 360.0
-    # A tiny negative value wraps to exactly 360.0 in floating point.
-    return 0.0 if track >= 360.0 else track

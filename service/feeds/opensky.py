@@ -24,9 +24,10 @@ import msgspec
 
 from service.clock import SYSTEM_CLOCK, Clock
 from service.feeds.http import FetchError, HttpResponse, fetch
-from service.feeds.normalise import clean_text
+from service.feeds.normalise import MAX_ALT_FT, MAX_GS_KT, MIN_ALT_FT, clean_text
 from service.feeds.poller import FeedRequest
-from service.feeds.readsb import FeedDecodeError
+from service.feeds.readsb import MAX_RESPONSE_BYTES, FeedDecodeError
+from service.feeds.salvage import SplitError, split_array, split_object
 from service.models import Position, Quality, Snapshot
 from service.settings.feeds import OpenSkyFeed, QueryBox
 
@@ -36,6 +37,9 @@ FT_PER_M: Final = 3.28084
 KT_PER_MS: Final = 1.943844
 # Refresh this long before the token expires, so a request never carries a dying one.
 TOKEN_MARGIN_S: Final = 60.0
+MIN_ALT_M: Final = MIN_ALT_FT / FT_PER_M
+MAX_ALT_M: Final = MAX_ALT_FT / FT_PER_M
+MAX_SPEED_MS: Final = MAX_GS_KT / KT_PER_MS
 _POSITION_SOURCE: Final = {0: Quality.ADSB, 2: Quality.MLAT}
 _MAX_AGE_S: Final = 60.0
 
@@ -61,27 +65,42 @@ class _States(msgspec.Struct):
 
 _STATES_DECODER: Final = msgspec.json.Decoder(_States)
 _ROW_DECODER: Final = msgspec.json.Decoder(list[Any])
+_TIME_DECODER: Final = msgspec.json.Decoder(int | float | None)
+# A state vector is a flat row (the sensors list nests one level more).
+MAX_ROW_DEPTH: Final = 4
 
 
-def decode_states(data: bytes, *, source: str, max_aircraft: int = 50_000) -> Snapshot:
+def decode_states(
+    data: bytes,
+    *,
+    source: str,
+    max_aircraft: int = 50_000,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+) -> Snapshot:
     """Decode a /states/all response into positions (feet, knots); rows are checked
-    one by one so a bad row costs only itself."""
+    one by one so a bad row costs only itself. Raises FeedDecodeError, and nothing
+    else, when the response as a whole is unusable."""
+    if len(data) > max_bytes:
+        raise FeedDecodeError("too_large", f"{len(data)} > {max_bytes} bytes")
+    rejected: dict[str, int] = {}
     try:
         envelope = _STATES_DECODER.decode(data)
     except msgspec.ValidationError:
         raise FeedDecodeError("bad_aircraft_list") from None
-    except msgspec.DecodeError as exc:
-        raise FeedDecodeError("invalid_json", str(exc)) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        try:
+            envelope = _salvage(data, rejected)
+        except SplitError:
+            raise FeedDecodeError("invalid_json", str(exc)) from None
     if envelope.time is None:
         raise FeedDecodeError("missing_now")
     now = float(envelope.time)
     if not 0 < now < 1e11:
         raise FeedDecodeError("bad_now", repr(now))
     rows = envelope.states or []  # null states: nothing received, a valid empty answer
-    if len(rows) > max_aircraft:
+    if len(rows) + sum(rejected.values()) > max_aircraft:
         raise FeedDecodeError("too_many_aircraft", f"{len(rows)} > {max_aircraft}")
     positions: list[Position] = []
-    rejected: dict[str, int] = {}
     for raw in rows:
         result = _row(raw, now, source)
         if isinstance(result, Position):
@@ -89,6 +108,31 @@ def decode_states(data: bytes, *, source: str, max_aircraft: int = 50_000) -> Sn
         else:
             rejected[result] = rejected.get(result, 0) + 1
     return Snapshot(now=now, positions=positions, rejected=rejected)
+
+
+def _salvage(data: bytes, rejected: dict[str, int]) -> _States:
+    """The slow pass over a response the fast one refused (service/feeds/salvage.py)."""
+    fields = split_object(data)
+    envelope = _States()
+    time_ = fields.get("time")
+    if time_ is not None:
+        try:
+            envelope.time = _TIME_DECODER.decode(time_.raw)
+        except msgspec.DecodeError:
+            raise FeedDecodeError("bad_now") from None
+    states = fields.get("states")
+    if states is not None and states.raw != b"null":
+        try:
+            elements = split_array(states.raw)
+        except SplitError:
+            raise FeedDecodeError("bad_aircraft_list") from None
+        envelope.states = []
+        for element in elements:
+            if element.depth > MAX_ROW_DEPTH:
+                rejected["too_deep"] = rejected.get("too_deep", 0) + 1
+            else:
+                envelope.states.append(msgspec.Raw(element.raw))
+    return envelope
 
 
 def _num(value: Any) -> float | None:
@@ -102,7 +146,7 @@ def _num(value: Any) -> float | None:
 def _row(raw: msgspec.Raw, now: float, source: str) -> Position | str:
     try:
         row = _ROW_DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return "malformed_record"
     if len(row) < 17:
         return "malformed_record"
@@ -121,8 +165,16 @@ def _row(raw: msgspec.Raw, now: float, source: str) -> Position | str:
     if fix is None or not 0 <= now - fix <= _MAX_AGE_S:
         return "stale_position"
     alt_m, speed, track = _num(row[7]), _num(row[9]), _num(row[10])
-    alt_ft = round(alt_m * FT_PER_M) if alt_m is not None and -700 < alt_m < 25000 else None
-    gs_kt = speed * KT_PER_MS if speed is not None and 0 <= speed < 1100 else None
+    # The same physical bounds as readsb records (normalise.py): -2,000..80,000 ft,
+    # 0..2,000 kt, 0..360 degrees; a value outside them makes the row corrupt.
+    if alt_m is not None and not MIN_ALT_M <= alt_m <= MAX_ALT_M:
+        return "bad_altitude"
+    if speed is not None and not 0 <= speed <= MAX_SPEED_MS:
+        return "bad_speed"
+    if track is not None and not 0 <= track <= 360:
+        return "bad_track"
+    alt_ft = round(alt_m * FT_PER_M) if alt_m is not None else None
+    gs_kt = speed * KT_PER_MS if speed is not None else None
     squawk = row[14] if isinstance(row[14], str) and len(row[14]) == 4 else None
     return Position(
         hex=icao,

@@ -29,7 +29,14 @@ import aiohttp
 import structlog
 
 from service.clock import SYSTEM_CLOCK, Clock
-from service.feeds.guard import Backoff, CircuitBreaker, DailyBudget, HostSpacing, utc_day
+from service.feeds.guard import (
+    Backoff,
+    CircuitBreaker,
+    DailyBudget,
+    HostSpacing,
+    time_problem,
+    utc_day,
+)
 from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.readsb import FeedDecodeError
 from service.feeds.status import FeedHooks
@@ -207,6 +214,12 @@ class Poller:
             return self._failed(exc.reason, exc.retry_after, began, str(exc))
         except FeedDecodeError as exc:
             return self._failed(exc.reason, None, began, str(exc)[:200])
+        problem = time_problem(
+            snapshot.now, self.clock.time(), self.feed.max_skew_s, self.feed.max_age_s
+        )
+        if problem is not None:
+            detail = f"dated {snapshot.now:.0f}, clock {self.clock.time():.0f}"
+            return self._failed(problem, None, began, detail)
         seconds = self.clock.monotonic() - began
         self.hooks.request("ok", seconds, self.clock.time())
         # One canonical line per request: the poll health at a glance in the logs.
@@ -221,6 +234,7 @@ class Poller:
         self.breaker.record_success()
         self.hooks.circuit(False)
         self.hooks.positions(len(snapshot.positions))
+        self.hooks.rejected(snapshot.rejected)
         await emit(snapshot)
         return None
 

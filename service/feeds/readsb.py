@@ -8,8 +8,11 @@ rest without building Python objects for them.
 
 The input comes from the network, so one broken aircraft must not cost the whole
 snapshot: the list is first decoded as raw JSON fragments, then each fragment is decoded
-on its own into a typed `AircraftRecord`. Problems with the envelope itself raise
-`FeedDecodeError`.
+on its own into a typed `AircraftRecord`. When the fast pass refuses the whole response
+(a record nested a thousand levels deep, a `NaN`, which is not JSON), the slow pass of
+`salvage.py` splits it without recursion and each record is judged alone. The size is
+bounded before parsing (`max_bytes`) and the nesting while parsing (`MAX_RECORD_DEPTH`).
+Problems with the envelope itself raise `FeedDecodeError`; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Final, Literal
 import msgspec
 
 from service.feeds.normalise import MAX_POSITION_AGE_S, AircraftRecord, normalise_record
+from service.feeds.salvage import SplitError, split_array, split_object
 from service.models import Position, Snapshot
 
 __all__ = [
@@ -39,10 +43,15 @@ FEED_ERROR_REASONS: Final[tuple[str, ...]] = (
     "missing_aircraft",  # neither `aircraft` nor `ac` present
     "bad_aircraft_list",  # `aircraft` / `ac` present but not an array
     "too_many_aircraft",  # more records than `max_aircraft`
+    "too_large",  # more bytes than `max_bytes`, refused before parsing
 )
 
 # `now` values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD: Final = 1e11
+# The most bytes one response may have (a world-wide feed is about 8 MB).
+MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+# A readsb record nests two levels (lists of field names); deeper is hostile.
+MAX_RECORD_DEPTH: Final = 8
 
 
 class FeedDecodeError(ValueError):
@@ -73,6 +82,7 @@ def decode_snapshot(
     max_aircraft: int = 50_000,
     now_unit: NowUnit = "auto",
     max_position_age_s: float = MAX_POSITION_AGE_S,
+    max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Snapshot:
     """Decode one readsb / aircraft.json / ADSBx-v2 snapshot into normalised positions.
 
@@ -84,9 +94,11 @@ def decode_snapshot(
     reason from `service.feeds.normalise.REJECT_REASONS` (including aircraft that are
     simply not positioned: "no_position").
 
-    Raises FeedDecodeError when the snapshot as a whole is unusable.
+    Raises FeedDecodeError, and nothing else, when the snapshot as a whole is unusable.
     """
-    envelope = _decode_envelope(data)
+    if len(data) > max_bytes:
+        raise FeedDecodeError("too_large", f"{len(data)} > {max_bytes} bytes")
+    envelope, rejected = _decode_envelope(data)
     if envelope.now is None:
         raise FeedDecodeError("missing_now")
     now = _now_seconds(envelope.now, now_unit)
@@ -98,16 +110,15 @@ def decode_snapshot(
         raise FeedDecodeError("missing_aircraft")
     if records is None:
         records = []
-    if len(records) > max_aircraft:
+    if len(records) + sum(rejected.values()) > max_aircraft:
         raise FeedDecodeError("too_many_aircraft", f"{len(records)} > {max_aircraft}")
 
     positions: list[Position] = []
-    rejected: dict[str, int] = {}
     decode_record = _RECORD_DECODER.decode
     for raw in records:
         try:
             record = decode_record(raw)
-        except msgspec.DecodeError:  # also covers ValidationError
+        except (msgspec.DecodeError, RecursionError):  # DecodeError covers ValidationError
             reason = "malformed_record"
         else:
             result = normalise_record(record, now, source, max_position_age_s)
@@ -119,26 +130,63 @@ def decode_snapshot(
     return Snapshot(now=now, positions=positions, rejected=rejected)
 
 
-def _decode_envelope(data: bytes) -> _Envelope:
+def _decode_envelope(data: bytes) -> tuple[_Envelope, dict[str, int]]:
+    """The envelope, and the records already rejected on the way (slow pass only)."""
     try:
-        return _ENVELOPE_DECODER.decode(data)
+        return _ENVELOPE_DECODER.decode(data), {}
     except msgspec.ValidationError:
         # Only now pay for a second pass, to name the field that was wrong.
         raise FeedDecodeError(_classify_invalid_envelope(data)) from None
-    except msgspec.DecodeError as exc:
-        raise FeedDecodeError("invalid_json", str(exc)) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        fast_error = str(exc)
+    try:
+        return _salvage(data)
+    except SplitError:
+        raise FeedDecodeError("invalid_json", fast_error) from None
+
+
+def _salvage(data: bytes) -> tuple[_Envelope, dict[str, int]]:
+    """The slow pass: split the response, decode each part alone (salvage.py)."""
+    fields = split_object(data)
+    rejected: dict[str, int] = {}
+    envelope = _Envelope()
+    now = fields.get("now")
+    if now is not None:
+        try:
+            envelope.now = _NUMBER_DECODER.decode(now.raw)
+        except msgspec.DecodeError:
+            raise FeedDecodeError("bad_now") from None
+    for name in ("aircraft", "ac"):
+        part = fields.get(name)
+        if part is None:
+            continue
+        if part.raw == b"null":
+            setattr(envelope, name, None)
+            continue
+        try:
+            elements = split_array(part.raw)
+        except SplitError:
+            raise FeedDecodeError("bad_aircraft_list") from None
+        kept: list[msgspec.Raw] = []
+        for element in elements:
+            if element.depth > MAX_RECORD_DEPTH:
+                rejected["too_deep"] = rejected.get("too_deep", 0) + 1
+            else:
+                kept.append(msgspec.Raw(element.raw))
+        setattr(envelope, name, kept)
+    return envelope, rejected
 
 
 def _classify_invalid_envelope(data: bytes) -> str:
     """Say which part of a syntactically valid but mistyped envelope is wrong."""
     try:
         fields = _FIELDS_DECODER.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return "not_an_object"
     if "now" in fields:
         try:
             _NUMBER_DECODER.decode(fields["now"])
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             return "bad_now"
     return "bad_aircraft_list"
 

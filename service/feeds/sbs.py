@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from service.feeds.normalise import clean_text
+from service.feeds.normalise import MAX_ALT_FT, MAX_GS_KT, MIN_ALT_FT, clean_text
 from service.models import Position, Quality, Snapshot
 
 __all__ = ["SBS_REJECT_REASONS", "SbsAssembler"]
@@ -28,6 +28,9 @@ SBS_REJECT_REASONS: Final = (
     "line_too_long",
     "bad_hex",
     "bad_coordinates",
+    "bad_altitude",
+    "bad_speed",
+    "bad_track",
     "too_many_aircraft",
 )
 # A receiver clock this far from ours is wrong (or, in dumps, relative): use arrival time.
@@ -107,6 +110,10 @@ class SbsAssembler:
         if when is None:
             self.reject("bad_line")
             return
+        problem = _corrupt(fields)
+        if problem is not None:
+            self.reject(problem)  # a corrupt line changes nothing
+            return
         hex_ = hex_.lower()
         state = self.states.get(hex_)
         if state is None:
@@ -127,13 +134,13 @@ class SbsAssembler:
         return when
 
     def _update(self, state: _State, f: list[str], when: float) -> None:
+        alt, gs, track = _int(f[11]), _float(f[12]), _float(f[13])
+        lat, lon = _float(f[14]), _float(f[15])
         if f[10].strip():
             state.callsign = clean_text(f[10])
-        alt = _int(f[11])
-        if alt is not None and -2000 <= alt <= 80000:
+        if alt is not None:
             state.alt_ft = alt
-        gs, track = _float(f[12]), _float(f[13])
-        if gs is not None and 0 <= gs <= 2000:
+        if gs is not None:
             state.gs_kt = gs
         if track is not None:
             state.track_deg = track % 360.0
@@ -141,14 +148,9 @@ class SbsAssembler:
             state.squawk = f[17]
         if f[21] in ("-1", "0"):
             state.on_ground = f[21] == "-1"
-        lat, lon = _float(f[14]), _float(f[15])
-        if lat is None and lon is None:
-            return
-        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            self.reject("bad_coordinates")
-            return
-        state.fix = (when, lat, lon)
-        state.fresh = True
+        if lat is not None and lon is not None:
+            state.fix = (when, lat, lon)
+            state.fresh = True
 
     def drain(self) -> Snapshot:
         """Positions produced since the last drain (one per address, the newest), plus
@@ -180,3 +182,21 @@ class SbsAssembler:
             )
         rejected, self.rejected = self.rejected, {}
         return Snapshot(now=self.latest, positions=positions, rejected=rejected)
+
+
+def _corrupt(f: list[str]) -> str | None:
+    """Why a MSG line's values are outside what an aircraft can report, if they are (the
+    same physical bounds as readsb records, service/feeds/normalise.py)."""
+    alt, gs, track = _int(f[11]), _float(f[12]), _float(f[13])
+    lat, lon = _float(f[14]), _float(f[15])
+    if alt is not None and not MIN_ALT_FT <= alt <= MAX_ALT_FT:
+        return "bad_altitude"
+    if gs is not None and not 0 <= gs <= MAX_GS_KT:
+        return "bad_speed"
+    if track is not None and not 0 <= track <= 360:
+        return "bad_track"
+    if (lat is None) != (lon is None):
+        return "bad_coordinates"
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return "bad_coordinates"
+    return None

@@ -127,6 +127,7 @@ class SbsStream:
         if not snapshot.positions and not snapshot.rejected:
             return
         self.hooks.positions(len(snapshot.positions))
+        self.hooks.rejected(snapshot.rejected)
         if snapshot.positions:
             # A stream has no polls: fresh data is what counts as success for /readyz.
             self.hooks.status.last_success = self.clock.time()

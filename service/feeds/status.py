@@ -77,6 +77,12 @@ class FeedHooks:
         if self.metrics is not None and count:
             self.metrics.feed_positions.labels(self.status.name).inc(count)
 
+    def rejected(self, reasons: dict[str, int]) -> None:
+        """Records of one response that were dropped, by reason."""
+        if self.metrics is not None:
+            for reason, count in reasons.items():
+                self.metrics.records_rejected.labels(self.status.name, reason).inc(count)
+
     def waiting(self, seconds: float, reason: str | None, detail: str = "") -> None:
         """The feed waits `seconds` because of `reason` (None: healthy cadence).
 

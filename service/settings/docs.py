@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
+import operator
 import re
-from typing import Annotated, Any, get_args, get_origin
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -18,6 +22,7 @@ from service.settings.feeds import (
 )
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
+from service.settings.load import ROOT
 from service.settings.model import AreaSettings, BoundarySettings, StoreSettings, TrackSettings
 from service.settings.receivers import DiscordReceiver, Route, SlackReceiver, WebhookReceiver
 from service.settings.rules import (
@@ -56,10 +61,31 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
 HEADER = """# Configuration reference
 
 Generated from the config model by `borderwatch config docs`; do not edit by hand.
-The file is YAML (default `config/borderwatch.yaml`); `${VAR}` and `${VAR:-default}`
-are replaced from the environment before parsing, which is how secrets get in.
-`borderwatch config validate --config FILE` checks a file; errors name the key.
+The file is YAML (default `config/borderwatch.yaml`, or the file `$BORDERWATCH_CONFIG`
+names). `borderwatch config validate --config FILE` checks a file and says which
+receivers are off and why; errors name the key and never repeat a value.
 `borderwatch config schema` prints the JSON Schema.
+
+## Values from the environment
+
+Secrets and per-machine values come from environment variables. The file is parsed
+first; then, in every string value (never in keys or comments), references are
+replaced by the variable's value, as one value: a newline or a ` #` in it stays part
+of it.
+
+| written | means |
+| --- | --- |
+| `${VAR}` | the value of `VAR`; unset is an error naming `VAR` and the key |
+| `${VAR:-default}` | `default` when `VAR` is unset or empty |
+| `${VAR:-}` | optional: empty when unset (an empty receiver `url` switches it off) |
+| `${VAR:?message}` | required: unset or empty is an error saying `message` |
+| `$${` | a literal `${` |
+
+Relative paths in the file (`boundaries.path`, `identify.lists`, `areas[].path`, a
+readsb `path`) are relative to the file's own folder.
+
+A `webhook` receiver with a `url` signs every request with its `secret`; without a
+secret it is a configuration error unless `signing: none` says to send it unsigned.
 """
 
 
@@ -71,6 +97,8 @@ def _default(field: Any) -> str:
         return "see section"
     if value is None or value == "":
         return "empty"
+    if isinstance(value, Path) and value.is_relative_to(ROOT):
+        return f"`{value.relative_to(ROOT)}` of the checkout"
     if hasattr(value, "value"):
         value = value.value
     if isinstance(value, list):
@@ -84,6 +112,8 @@ def _bare(annotation: Any) -> Any:
         return _bare(get_args(annotation)[0])
     if get_origin(annotation) is list:
         return list[_bare(get_args(annotation)[0])]  # type: ignore[misc]
+    if get_origin(annotation) in (Union, UnionType):
+        return functools.reduce(operator.or_, [_bare(arg) for arg in get_args(annotation)])
     return annotation
 
 

@@ -13,12 +13,18 @@ details are in docs/feeds.md):
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from service.settings.fields import Model, OptionalSecret, OptionalText, http_url, is_local
+from service.settings.fields import (
+    ConfigPath,
+    Model,
+    OptionalSecret,
+    OptionalText,
+    http_url,
+    is_local,
+)
 from service.settings.fields import hex_address as _hex
 
 __all__ = [
@@ -93,6 +99,18 @@ class _FeedBase(Model):
 
 
 class _PolledFeed(_FeedBase):
+    max_skew_s: float = Field(
+        default=60,
+        gt=0,
+        description="A response dated more than this ahead of this machine's clock is "
+        "rejected (`future_snapshot`): one bad timestamp must not move the feed clock.",
+    )
+    max_age_s: float = Field(
+        default=300,
+        gt=0,
+        description="A response dated more than this behind this machine's clock is "
+        "rejected (`stale_snapshot`): a receiver that stopped writing is not fresh data.",
+    )
     daily_budget: int | None = Field(
         default=10_000,
         ge=1,
@@ -178,7 +196,9 @@ class ReadsbFeed(_PolledFeed):
     url: str | None = Field(
         default=None, description="URL, e.g. http://pi.local/tar1090/data/aircraft.json."
     )
-    path: Path | None = Field(default=None, description="File, e.g. /run/readsb/aircraft.json.")
+    path: ConfigPath | None = Field(
+        default=None, description="File, e.g. /run/readsb/aircraft.json."
+    )
     interval_s: float = Field(default=5, gt=0, description="Time between reads.")
     daily_budget: int | None = Field(
         default=None, ge=1, description="Reads per UTC day; null: unlimited (your receiver)."

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import re
 from ipaddress import ip_address
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    SecretStr,
+    ValidationInfo,
+)
 
 from service.models import STATE_CATEGORIES, Category, is_address
 
@@ -27,6 +35,19 @@ def empty_is_none(value: object) -> object:
 # Optional values that an empty string switches off, as `${VAR:-}` leaves them.
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(empty_is_none)]
 OptionalText = Annotated[str | None, BeforeValidator(empty_is_none)]
+
+
+def beside_config(path: Path, info: ValidationInfo) -> Path:
+    """A relative path in a config file is relative to the file's folder (the loader
+    passes it as `base_dir`); without one, to the working directory."""
+    base = (info.context or {}).get("base_dir")
+    if path.is_absolute() or base is None:
+        return path
+    return Path(base) / path
+
+
+# A file named in the configuration.
+ConfigPath = Annotated[Path, AfterValidator(beside_config)]
 
 
 def require_unique(names: list[str], what: str) -> None:

@@ -9,7 +9,14 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from service.models import Category
-from service.settings.fields import Model, alpha2, designator, hex_address, state_category
+from service.settings.fields import (
+    ConfigPath,
+    Model,
+    alpha2,
+    designator,
+    hex_address,
+    state_category,
+)
 
 
 class DesignatorAddition(Model):
@@ -44,7 +51,7 @@ class IdentifySettings(Model):
     watch: dict[str, Category] = Field(
         default={}, description="Addresses always treated as the given category."
     )
-    lists: list[Path] = Field(
+    lists: list[ConfigPath] = Field(
         default=[],
         description="plane-alert-db format CSV files ($ICAO,...,#CMPG,...); a listed "
         "address takes the category of its CMPG (Mil, Gov, Pol, Civ). Earlier files win.",

@@ -1,56 +1,88 @@
-"""Read, expand and validate the configuration file; errors name the key."""
+"""Read, substitute and validate the configuration file; errors name the key.
+
+The file is bounded before parsing (`MAX_CONFIG_BYTES`), parsed as YAML (safe loader),
+its environment references substituted as values (env.py), and validated against
+`Settings`. Relative paths in it (the boundary index, lists, areas, a readsb file)
+are relative to the file's own folder, so every command works from any directory.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Final
 
 import yaml
 from pydantic import ValidationError
 
-from service.settings.env import expand_env
+from service.settings.env import EnvError, substitute
 from service.settings.model import Settings
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent.parent / "config" / "borderwatch.yaml"
+ROOT: Final = Path(__file__).resolve().parent.parent.parent
+DEFAULT_CONFIG: Final = ROOT / "config" / "borderwatch.yaml"
 # Names the config file used when no --config is given (the container image sets it:
 # an installed package has no config/ beside it).
-CONFIG_ENV = "BORDERWATCH_CONFIG"
+CONFIG_ENV: Final = "BORDERWATCH_CONFIG"
+MAX_CONFIG_BYTES: Final = 1024 * 1024
 
 
 class ConfigError(ValueError):
     """The configuration file is missing or invalid; the message names the key."""
 
 
-def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Read, expand and validate a YAML config; raise ConfigError naming the bad key.
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, substitute and validate a YAML config; raise ConfigError naming the bad key.
 
     Without `path`: the file named by $BORDERWATCH_CONFIG, else config/borderwatch.yaml
-    of this checkout. `environ` (default: the process environment) expands ${VAR}s.
+    of this checkout. `environ` (default: the process environment) fills in ${VAR}s.
     """
+    env = os.environ if environ is None else environ
     if path is None:
-        named = (os.environ if environ is None else environ).get(CONFIG_ENV)
+        named = env.get(CONFIG_ENV)
         path = Path(named) if named else DEFAULT_CONFIG
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes")
     try:
-        raw = yaml.safe_load(expand_env(text, environ))
+        raw = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys")
     try:
-        return Settings.model_validate(raw)
+        document, references = substitute(raw, env)
+    except EnvError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        settings = Settings.model_validate(document, context={"base_dir": path.parent})
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
+    settings.note_references(references)
+    return settings
 
 
 def _describe(exc: ValidationError) -> str:
+    """Key and message of every error; never the input (it may be a secret)."""
     lines = []
-    for error in exc.errors():
+    for error in exc.errors(include_input=False, include_url=False):
         key = ".".join(str(part) for part in error["loc"])
         lines.append(f"{key}: {error['msg']}")
     return "; ".join(lines)
+
+
+def _one_line(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"

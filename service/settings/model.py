@@ -9,12 +9,13 @@ which checks what spans sections (unique names, areas that rules name).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from service.settings.feeds import FeedSettings
+from service.settings.fields import ConfigPath, OptionalSecret
 from service.settings.fields import Model as _Model
-from service.settings.fields import OptionalSecret
 from service.settings.fields import require_unique as _require_unique
 from service.settings.http import HttpSettings
 from service.settings.identify import IdentifySettings
@@ -48,10 +49,19 @@ class StoreSettings(_Model):
     )
 
 
+# Where `make boundaries` writes the index: var/ of this checkout.
+DEFAULT_BOUNDARIES = Path(__file__).resolve().parent.parent.parent / "var" / "boundaries.bin"
+
+
+def _default_boundaries(value: object) -> object:
+    return DEFAULT_BOUNDARIES if value in ("", None) else value
+
+
 class BoundarySettings(_Model):
-    path: Path = Field(
-        default=Path("var/boundaries.bin"),
-        description="Boundary index built by `make boundaries` (relative to the working dir).",
+    path: Annotated[ConfigPath, BeforeValidator(_default_boundaries)] = Field(
+        default_factory=lambda: DEFAULT_BOUNDARIES,
+        description="Boundary index built by `make boundaries`; empty: var/boundaries.bin "
+        "of this checkout (a relative path is relative to the config file).",
     )
 
 
@@ -73,7 +83,7 @@ class AreaSettings(_Model):
     name: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Name rules refer to."
     )
-    path: Path = Field(description="GeoJSON file (relative to the working dir).")
+    path: ConfigPath = Field(description="GeoJSON file (relative to the config file).")
 
     @model_validator(mode="after")
     def _readable(self) -> AreaSettings:
@@ -91,7 +101,7 @@ class Settings(_Model):
 
     store: StoreSettings = StoreSettings()
     identify: IdentifySettings = IdentifySettings()
-    boundaries: BoundarySettings = BoundarySettings()
+    boundaries: BoundarySettings = Field(default_factory=BoundarySettings)
     areas: list[AreaSettings] = Field(
         default=[], description="Named GeoJSON areas that loiter and signal_lost rules can use."
     )
@@ -104,6 +114,9 @@ class Settings(_Model):
         default=[], description="Where notifications go (docs/alerts.md)."
     )
     http: HttpSettings = HttpSettings()
+
+    # Dotted key -> the value as written, where it referred to the environment.
+    _references: dict[str, str] = PrivateAttr(default_factory=dict)
 
     _receiver_type = field_validator("receivers", mode="before")(default_type)
 
@@ -137,3 +150,17 @@ class Settings(_Model):
                     f"rules.{i}.areas: unknown area {', '.join(unknown)} (defined: {defined})"
                 )
         return self
+
+    def note_references(self, references: dict[str, str]) -> None:
+        """Remember which values came from the environment (the loader calls this)."""
+        self._references = dict(references)
+
+    def disabled_receivers(self) -> list[tuple[str, str]]:
+        """(name, why) of every receiver that is off: its URL is empty."""
+        disabled = []
+        for index, receiver in enumerate(self.receivers):
+            if receiver.url is None:
+                written = self._references.get(f"receivers.{index}.url")
+                why = f"url {written} is empty" if written else "no url"
+                disabled.append((receiver.name, why))
+        return disabled

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from service.settings.fields import Model as _Model
 from service.settings.fields import OptionalSecret
@@ -95,7 +95,11 @@ class _ReceiverBase(_Model):
 
 
 class WebhookReceiver(_ReceiverBase):
-    """Generic JSON webhook: payload version 1, signed (docs/webhooks.md)."""
+    """Generic JSON webhook: payload version 1, signed (docs/webhooks.md).
+
+    A webhook with a URL must have a `secret` to sign with, unless `signing: none` says
+    explicitly that it is sent unsigned.
+    """
 
     type: Literal["webhook"] = Field(
         default="webhook", description="Generic JSON webhook, payload version 1."
@@ -103,6 +107,24 @@ class WebhookReceiver(_ReceiverBase):
     secret: OptionalSecret = Field(
         default=None, description="HMAC-SHA256 signing secret for X-Borderwatch-Signature."
     )
+    signing: Literal["hmac-sha256", "none"] = Field(
+        default="hmac-sha256",
+        description="`hmac-sha256`: every request signed with `secret` (required); "
+        "`none`: sent unsigned (the receiver cannot tell it came from you).",
+    )
+
+    @model_validator(mode="after")
+    def _signed(self) -> WebhookReceiver:
+        if self.url is None:
+            return self
+        if self.signing == "hmac-sha256" and self.secret is None:
+            raise ValueError(
+                "a webhook needs a secret to sign with (e.g. secret: "
+                "${BORDERWATCH_WEBHOOK_SECRET}); set signing: none to send it unsigned"
+            )
+        if self.signing == "none" and self.secret is not None:
+            raise ValueError("signing: none and a secret contradict each other")
+        return self
 
 
 class SlackReceiver(_ReceiverBase):

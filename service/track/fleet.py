@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import msgspec
 import structlog
 
+from service.clock import SYSTEM_CLOCK, Clock
 from service.models import Airspace, Identity, Position
 from service.settings import TrackSettings
 from service.store.base import AircraftSave, TrackStore
@@ -29,6 +30,9 @@ from service.track.points import (
 )
 
 log = structlog.get_logger(__name__)
+
+# Saved state dated more than this after the wall clock is not trusted on restore.
+MAX_SKEW_S = 60.0
 
 # Rule state from its saved JSON, by rule id (None: that rule no longer exists).
 StateDecoder = Callable[[str, bytes], msgspec.Struct | None]
@@ -50,10 +54,22 @@ class Aircraft:
 class Fleet:
     """The followed aircraft by address, and the feed clock they were saved at."""
 
-    def __init__(self, store: TrackStore, settings: TrackSettings, *, aircraft_ttl_s: int) -> None:
+    def __init__(
+        self,
+        store: TrackStore,
+        settings: TrackSettings,
+        *,
+        aircraft_ttl_s: int,
+        clock: Clock = SYSTEM_CLOCK,
+        max_skew_s: float = MAX_SKEW_S,
+    ) -> None:
+        """`clock` and `max_skew_s` judge saved state on restore: nothing saved may be
+        dated after the wall clock plus the skew."""
         self.store = store
         self.settings = settings
         self.aircraft_ttl_s = aircraft_ttl_s
+        self.clock = clock
+        self.max_skew_s = max_skew_s
         self.aircraft: dict[str, Aircraft] = {}
         # Feed time of the last fully processed snapshot; None before the first.
         self.feed_clock: float | None = None
@@ -69,14 +85,28 @@ class Fleet:
         return self.aircraft.get(hex_)
 
     async def restore(self, decode_state: StateDecoder) -> None:
-        """Load the feed clock and the saved state of every active aircraft."""
+        """Load the feed clock and the saved state of every active aircraft.
+
+        State dated in the future (a bad timestamp saved by an older version) is
+        repaired, never trusted: such a feed clock is dropped, such track points too,
+        and the rule states of an aircraft that had them start afresh.
+        """
+        limit = self.clock.time() + self.max_skew_s
         self.feed_clock = await self.store.get_feed_clock()
+        if self.feed_clock is not None and self.feed_clock > limit:
+            log.warning("state.clock_repaired", stored=self.feed_clock, limit=round(limit))
+            self.feed_clock = None
         for hex_ in sorted(await self.store.active_aircraft()):
             blob = await self.store.load_aircraft(hex_)
             if blob is None:
                 continue
             saved = saved_decoder.decode(blob)
             points = [point_decoder.decode(raw) for raw in await self.store.load_track(hex_)]
+            future = [p for p in points if p.time > limit]
+            if future:
+                log.warning("state.track_repaired", hex=hex_, future_points=len(future))
+                points = [p for p in points if p.time <= limit]
+                saved.rule_states = {}
             states = {}
             for rule_id, raw in saved.rule_states.items():
                 state = decode_state(rule_id, raw)

@@ -93,6 +93,7 @@ async def test_redis_killed_and_restarted_loses_nothing(
     store = RedisStore(f"redis://127.0.0.1:{port}/0", prefix="bwrestart", timeout_s=1.0)
     receiver = WebhookReceiver(
         name="hook",
+        signing="none",
         url=SecretStr(f"{base}/hook"),
         backoff_initial_s=0.01,
         backoff_max_s=0.05,

@@ -45,12 +45,13 @@ async def test_routes_by_rule_severity_country_and_resolved(
     boundaries_path: Path, troy701_path: Path
 ) -> None:
     receivers: list[dict[str, object]] = [
-        {"name": "all", "url": "http://127.0.0.1:9/a"},
+        {"name": "all", "url": "http://127.0.0.1:9/a", "signing": "none"},
         {"name": "loiter", "type": "slack", "url": "http://127.0.0.1:9/b",
          "route": {"rules": ["loiter"]}, "send_resolved": False},
         {"name": "canada", "type": "discord", "url": "http://127.0.0.1:9/c",
          "route": {"countries": ["CA"]}},
-        {"name": "critical", "url": "http://127.0.0.1:9/d", "route": {"severities": ["critical"]}},
+        {"name": "critical", "url": "http://127.0.0.1:9/d", "signing": "none",
+         "route": {"severities": ["critical"]}},
         {"name": "off", "type": "slack"},  # no url: disabled
     ]  # fmt: skip
     config = settings(boundaries_path, receivers)

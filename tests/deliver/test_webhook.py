@@ -178,6 +178,7 @@ def make(session: aiohttp.ClientSession) -> Make:
             name=NAME,
             url=SecretStr(url),
             secret=None if secret is None else SecretStr(secret),
+            signing="none" if secret is None else "hmac-sha256",
             **settings,
         )
         options: dict[str, Any] = {} if jitter is None else {"jitter": jitter}

@@ -39,8 +39,8 @@ async def test_expired_oauth2_token_triggers_exactly_one_refresh(serve: Serve) -
         states_calls.append(auth)
         if auth is None or auth.removeprefix("Bearer ") in expired:
             return web.Response(status=401)
-        return web.json_response(
-            {"time": int(T0), "states": []}, headers={"X-Rate-Limit-Remaining": "3990"}
+        return web.json_response(  # dated now, as a live server would
+            {"time": int(clock.now), "states": []}, headers={"X-Rate-Limit-Remaining": "3990"}
         )
 
     base = await serve({"POST /token": token, "GET /api/states/all": states})
@@ -169,7 +169,7 @@ async def test_breaker_opens_after_repeated_failures_and_probes_later(serve: Ser
         hits += 1
         if not healthy:
             return web.Response(status=503)
-        return web.json_response(v2(T0 + hits, aircraft("ae0001", 20.0)))
+        return web.json_response(v2(clock.now, aircraft("ae0001", 20.0)))
 
     base = await serve({"GET /v2/mil": flaky})
     clock, collect, metrics = FakeClock(), Collector(), Metrics()
@@ -258,7 +258,7 @@ async def test_daily_budget_stops_a_source_until_midnight_and_keys_are_sent(
 
     async def keyed(request: web.Request) -> web.Response:
         seen.append((request.headers.get("api-auth"), request.headers.get("User-Agent")))
-        return web.json_response(v2(T0 + len(seen), aircraft("ae0001", 20.0)))
+        return web.json_response(v2(clock.now, aircraft("ae0001", 20.0)))
 
     base = await serve({"GET /v2/mil": keyed})
     clock, collect, metrics = FakeClock(T0), Collector(), Metrics()

@@ -67,11 +67,22 @@ async def test_fused_stream_is_the_union_of_every_source_kind(serve: Serve, tmp_
     clock, collect = InstantClock(), Collector()
     async with tcp_server(sbs_client) as server, aiohttp.ClientSession() as session:
         port = port_of(server)
+        # Every server answers with one fixed moment (so a repeated poll is a duplicate),
+        # while the instant clock runs on: the answers may age.
+        aged = {"max_age_s": 86400}
         sources = [
-            source({"name": "lol", "kind": "adsbx", "base_url": base, "mil": True}, session, clock),
-            source({"name": "fi", "kind": "adsbx", "url": f"{base}/fi/v2/mil"}, session, clock),
-            source({"name": "os", "kind": "opensky", "base_url": f"{base}/api"}, session, clock),
-            source({"name": "pi", "kind": "readsb", "path": str(readsb)}, session, clock),
+            source(
+                {"name": "lol", "kind": "adsbx", "base_url": base, "mil": True, **aged},
+                session,
+                clock,
+            ),
+            source(
+                {"name": "fi", "kind": "adsbx", "url": f"{base}/fi/v2/mil", **aged}, session, clock
+            ),
+            source(
+                {"name": "os", "kind": "opensky", "base_url": f"{base}/api", **aged}, session, clock
+            ),
+            source({"name": "pi", "kind": "readsb", "path": str(readsb), **aged}, session, clock),
             source({"name": "rx", "kind": "sbs", "port": port, "interval_s": 0.05}, session, clock),
         ]
         tasks = [asyncio.create_task(s.runner.run(collect)) for s in sources]

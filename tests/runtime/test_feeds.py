@@ -16,6 +16,7 @@ from aiohttp import web
 from service.cli.replay import replay
 from service.runtime import run_service
 from service.settings import Settings
+from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.servers import Handler, Routes, Serve, http_server
 
@@ -35,6 +36,7 @@ def live_feed(base: str) -> dict[str, Any]:
         "url": f"{base}/data/aircraft.json",
         "interval_s": 0.001,
         "request_gap_s": 0,
+        **RECORDING_AS_LIVE,
     }
 
 
@@ -91,7 +93,7 @@ async def test_run_against_local_servers_alerts_like_a_replay(
                     "request_gap_s": 0,
                 },
             ],
-            "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+            "receivers": [{"name": "hook", "url": f"{base}/hook", "signing": "none"}],
             "http": {"host": "127.0.0.1", "port": free_port()},
         }
     )
@@ -132,6 +134,7 @@ async def test_no_network_is_not_ready_and_recovers_by_itself(boundaries_path: P
                     "max_backoff_s": 0.2,
                     "breaker_failures": 2,
                     "breaker_probe_s": 0.2,
+                    **RECORDING_AS_LIVE,
                 },
             ],
             "http": {"host": "127.0.0.1", "port": http_port},
@@ -186,7 +189,7 @@ async def test_sigterm_while_snapshots_and_deliveries_flow_stops_promptly(
             "boundaries": {"path": str(boundaries_path)},
             "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
             "feeds": [live_feed(base)],
-            "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+            "receivers": [{"name": "hook", "url": f"{base}/hook", "signing": "none"}],
             "http": {"host": "127.0.0.1", "port": free_port()},
         }
     )

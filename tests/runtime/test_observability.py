@@ -27,6 +27,7 @@ from aiohttp import web
 
 from service.runtime import run_service
 from service.settings import Settings
+from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.paths import ROOT, require
 from tests.support.servers import http_server
@@ -182,7 +183,7 @@ async def test_every_dashboard_query_returns_data_from_a_real_scrape(
 ) -> None:
     http_port = free_port()
     async with local_feed(troy701_path) as (base, received):
-        feed = {"kind": "adsbx", "interval_s": 0.25}
+        feed = {"kind": "adsbx", "interval_s": 0.25, **RECORDING_AS_LIVE}
         settings = Settings.model_validate(
             {
                 "boundaries": {"path": str(boundaries_path)},
@@ -196,7 +197,7 @@ async def test_every_dashboard_query_returns_data_from_a_real_scrape(
                     {"id": "foreign-airspace", "type": "foreign_airspace"},
                     {"id": "loiter", "type": "loiter", "abroad_only": True},
                 ],
-                "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+                "receivers": [{"name": "hook", "url": f"{base}/hook", "signing": "none"}],
                 "http": {"host": "127.0.0.1", "port": http_port},
             }
         )

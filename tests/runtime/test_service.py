@@ -12,6 +12,7 @@ from aiohttp import web
 
 from service.runtime import run_service
 from service.settings import Settings
+from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.paths import ROOT
 from tests.support.servers import Serve
@@ -71,7 +72,13 @@ async def test_run_polls_detects_delivers_and_exports_metrics(
         {
             "boundaries": {"path": str(boundaries_path)},
             "feeds": [
-                {"name": "local", "kind": "adsbx", "url": f"{base}/v2/mil", "interval_s": 1},
+                {
+                    "name": "local",
+                    "kind": "adsbx",
+                    "url": f"{base}/v2/mil",
+                    "interval_s": 1,
+                    **RECORDING_AS_LIVE,
+                },
                 {
                     "name": "dead",
                     "kind": "adsbx",
@@ -80,7 +87,7 @@ async def test_run_polls_detects_delivers_and_exports_metrics(
                 },
             ],
             "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
-            "receivers": [{"name": "hook", "url": f"{base}/hook"}],
+            "receivers": [{"name": "hook", "url": f"{base}/hook", "signing": "none"}],
             "http": {"host": "127.0.0.1", "port": http_port},
         }
     )

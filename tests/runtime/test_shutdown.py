@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from service.store import KeySpace
+from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.paths import ROOT
 from tests.support.servers import http_server
@@ -104,10 +105,13 @@ async def test_sigterm_stops_polling_flushes_deliveries_and_saves_state(
                             "kind": "adsbx",
                             "url": f"{base}/v2/mil",
                             "interval_s": 0.2,
+                            **RECORDING_AS_LIVE,
                         }
                     ],
                     "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
-                    "receivers": [{"name": "hook", "url": f"{base}/hook", "timeout_s": 30}],
+                    "receivers": [
+                        {"name": "hook", "url": f"{base}/hook", "timeout_s": 30, "signing": "none"}
+                    ],
                     "http": {"host": "127.0.0.1", "port": free_port()},
                 }
             )

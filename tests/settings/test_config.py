@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
-from service.settings.env import expand_env
+from service.settings.env import EnvError, expand
 from tests.support.paths import ROOT
 
 
@@ -40,8 +40,100 @@ def test_default_config_is_valid_and_delivers_only_when_the_url_is_set() -> None
     assert "s3" not in repr(settings) and "hooks.example" not in repr(settings)
 
 
-def test_env_expansion_with_defaults() -> None:
-    assert expand_env("a ${X} b ${Y:-dflt} ${Z}", {"X": "1"}) == "a 1 b dflt "
+def test_references_unset_optional_required_and_literal() -> None:
+    env = {"X": "1", "EMPTY": ""}
+    assert expand("a ${X} b ${Y:-dflt} ${EMPTY:-e} ${Z:-}", env) == "a 1 b dflt e "
+    assert expand("${EMPTY}", env) == ""  # set, even if empty
+    assert expand("literal $${X} and $5", env) == "literal ${X} and $5"
+    with pytest.raises(EnvError, match=r"a\.b: environment variable Z is not set"):
+        expand("${Z}", env, "a.b")
+    with pytest.raises(EnvError, match="EMPTY is required: set it to your token"):
+        expand("${EMPTY:?set it to your token}", env)
+
+
+def test_values_are_substituted_after_parsing_never_as_text(tmp_path: Path) -> None:
+    hostile = "https://hooks.example/a #not-a-comment\nreceivers: []\n  evil: 1"
+    path = write(
+        tmp_path,
+        "receivers:\n  - {name: w, url: '${URL}', signing: none}  # ${NOT_READ}\n",
+    )
+    settings = load_settings(path, environ={"URL": hostile})
+    (receiver,) = settings.receivers
+    assert receiver.url is not None and receiver.url.get_secret_value() == hostile
+
+
+def test_an_unset_variable_is_an_error_naming_it_and_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "store:\n  redis_url: ${REDIS_URL_NOT_SET}\n")
+    with pytest.raises(ConfigError, match=r"store\.redis_url: .*REDIS_URL_NOT_SET is not set"):
+        load_settings(path, environ={})
+    path = write(tmp_path, "http:\n  api_token: ${TOKEN:?the API needs a token}\n")
+    with pytest.raises(ConfigError, match="TOKEN is required: the API needs a token"):
+        load_settings(path, environ={})
+
+
+def test_no_error_repeats_a_secret(tmp_path: Path) -> None:
+    secret = "tok-3f9a1c"
+    text = "receivers:\n  - {name: w, url: '${URL}', secret: '${SECRET}'}\n"
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={"URL": f"ftp://x/{secret}", "SECRET": secret})
+    assert "receivers.0.webhook.url" in str(info.value)
+    assert secret not in str(info.value)
+    path = write(tmp_path, "store: {redis_url: '${URL}', key_prefix: '${URL}'}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={"URL": f"redis://:{secret}@h/0 bad prefix"})
+    assert "store.key_prefix" in str(info.value) and secret not in str(info.value)
+
+
+def test_a_webhook_is_signed_unless_told_otherwise(tmp_path: Path) -> None:
+    unsigned = "receivers:\n  - {name: w, url: 'https://hooks.example/a'}\n"
+    with pytest.raises(ConfigError, match=r"needs a secret to sign with.*signing: none"):
+        load_settings(write(tmp_path, unsigned), environ={})
+    explicit = "receivers:\n  - {name: w, url: 'https://hooks.example/a', signing: none}\n"
+    assert load_settings(write(tmp_path, explicit), environ={}).receivers[0].signing == "none"
+    off = "receivers:\n  - {name: w, url: ''}\n"  # no URL: off, nothing to sign
+    assert load_settings(write(tmp_path, off), environ={}).receivers[0].url is None
+
+
+def test_disabled_receivers_name_their_variable() -> None:
+    settings = load_settings(DEFAULT_CONFIG, environ={"BORDERWATCH_SLACK_URL": "https://s.x/1"})
+    disabled = dict(settings.disabled_receivers())
+    assert set(disabled) == {"webhook", "discord"}
+    assert disabled["webhook"] == "url ${BORDERWATCH_WEBHOOK_URL:-} is empty"
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "zone.geojson").write_text(
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}'
+    )
+    path = folder / "config.yaml"
+    path.write_text("areas: [{name: zone, path: zone.geojson}]\nboundaries: {path: idx/b.bin}\n")
+    settings = load_settings(path, environ={})
+    assert settings.areas[0].path == folder / "zone.geojson"
+    assert settings.boundaries.path == folder / "idx" / "b.bin"
+    empty = write(tmp_path, "boundaries: {path: ''}\n")
+    assert load_settings(empty, environ={}).boundaries.path == ROOT / "var" / "boundaries.bin"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: " + "[" * 5000 + "]" * 5000, "nested too deeply"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, c in zip("abcdefg", "bcdefgh", strict=True)
+            ),
+            "after expanding aliases",
+        ),
+    ],
+)
+def test_hostile_yaml_is_refused_quickly(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        load_settings(write(tmp_path, text), environ={})
 
 
 @pytest.mark.parametrize(
