@@ -1,13 +1,13 @@
 """The `borderwatch` command line: one entry point, `--help` on every command.
 
 Each module here is one command group: it adds its commands to the parser
-(`register`) and holds one function per command.
+(`register`) and holds one function per command. How commands fail (one line, exit
+code 2 for bad usage, 1 for failures) is decided once, in `errors.py`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from service import logs
@@ -22,7 +22,7 @@ from service.cli import (
     replay,
     run,
 )
-from service.settings import ConfigError
+from service.cli.errors import Parser, run_guarded
 
 # In the order `--help` lists them.
 GROUPS = (replay, backtest, config, lookup, candidates, boundaries, feeds, alerts, run)
@@ -33,18 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logs.configure(level=args.log_level, json=args.log_json)
-    try:
-        return int(args.func(args))
-    except ConfigError as exc:
-        print(f"borderwatch: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run_guarded(lambda: int(args.func(args)), debug=args.debug)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="borderwatch",
         description="Alerts for government and military aircraft in foreign airspace or loitering.",
     )
@@ -56,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="JSON logs (default: JSON unless stderr is a terminal)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="on failure, print the traceback as well"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:

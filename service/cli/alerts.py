@@ -25,9 +25,10 @@ from service.alerts.silences import (
     silence_json,
 )
 from service.cli.common import CONFIG_HELP
+from service.cli.errors import UsageError, address
 from service.settings import ConfigError, load_settings
 from service.store import RedisStore
-from service.store.base import Store, StoreError
+from service.store.base import Store
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -50,7 +51,7 @@ def register(commands: Any) -> None:
     actions = silences.add_subparsers(dest="silences_command", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="add a silence (at least one of --rule/--hex/--country)")
     add.add_argument("--rule", help="rule id, e.g. loiter")
-    add.add_argument("--hex", help="aircraft address, e.g. ae2fd0")
+    add.add_argument("--hex", type=address, help="aircraft address, e.g. ae2fd0")
     add.add_argument("--country", help="country (alpha-2) the notification is about, e.g. MX")
     add.add_argument("--for", dest="duration", type=parse_duration, required=True,
                      help="how long, e.g. 90m, 2h, 1d")  # fmt: skip
@@ -88,7 +89,10 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
         settings = load_settings(args.config)
         url = settings.store.redis_url
         if url is None:
-            raise ConfigError("store.redis_url: these commands act on the service's Redis store")
+            raise ConfigError(
+                "store.redis_url is empty: set it (BORDERWATCH_REDIS_URL) to the Redis of the "
+                "running service; these commands act on its store"
+            )
         store = RedisStore(url.get_secret_value(), prefix=settings.store.key_prefix)
 
         async def go() -> int:
@@ -99,9 +103,8 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
 
         try:
             return asyncio.run(go())
-        except (SilenceError, StoreError) as exc:
-            print(f"borderwatch: {exc}", file=sys.stderr)
-            return 2
+        except SilenceError as exc:
+            raise UsageError(str(exc)) from None
 
     return command
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from service import logs
 from service.cli.common import add_config, settings_of
+from service.cli.errors import UsageError
 
 
 def register(commands: Any) -> None:
@@ -62,6 +63,5 @@ def backtest_command(args: argparse.Namespace) -> int:
             )
         )
     except BacktestError as exc:
-        print(f"borderwatch backtest: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     return 0

@@ -16,7 +16,7 @@ import time
 from typing import Any, TextIO
 
 from service.app import build_app
-from service.cli.common import add_config, settings_of
+from service.cli.common import add_config, existing_file, settings_of
 from service.pipeline import replay
 from service.settings import Settings
 
@@ -31,7 +31,7 @@ def register(commands: Any) -> None:
         "military range. Promote real ones by adding the hex to identify.watch or to a "
         "plane-alert-db list in identify.lists.",
     )
-    parser.add_argument("file", help="recording path, or - for standard input")
+    parser.add_argument("file", type=existing_file, help="recording path, or - for standard input")
     add_config(parser)
     parser.set_defaults(func=candidates_command)
 

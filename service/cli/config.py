@@ -28,7 +28,12 @@ def validate_command(args: argparse.Namespace) -> int:
     """Load the config; say what it configures."""
     settings = settings_of(args)
     rules = ", ".join(f"{r.id} ({r.type})" for r in settings.rules) or "none"
-    print(f"config ok: rules {rules}; receivers {len(settings.receivers)}")
+    off = dict(settings.disabled_receivers())
+    on = [r.name for r in settings.receivers if r.name not in off]
+    receivers = f"on: {', '.join(on) or 'none'}"
+    if off:
+        receivers += "; off: " + ", ".join(f"{name} ({why})" for name, why in off.items())
+    print(f"config ok: rules {rules}; receivers {len(settings.receivers)} ({receivers})")
     return 0
 
 

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from service.cli.common import existing_file
 from service.feeds.opensky import decode_states
-from service.feeds.readsb import FeedDecodeError, decode_snapshot
+from service.feeds.readsb import MAX_RESPONSE_BYTES, FeedDecodeError, decode_snapshot
 from service.feeds.sbs import SbsAssembler
 from service.models import Position, Snapshot
 
@@ -23,7 +24,7 @@ __all__ = ["FORMATS", "decode_file", "position_json", "register"]
 Format = Literal["adsbx", "readsb", "opensky", "sbs"]
 FORMATS: tuple[Format, ...] = ("adsbx", "readsb", "opensky", "sbs")
 # The same bound the pollers use by default; a saved response is no more trusted.
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = MAX_RESPONSE_BYTES
 
 
 def register(commands: Any) -> None:
@@ -38,13 +39,13 @@ def register(commands: Any) -> None:
         "callsign, source) on stdout and a summary of rejects on stderr.",
     )
     decode.add_argument("--format", required=True, choices=list(FORMATS))
-    decode.add_argument("file", type=Path, help="saved response or capture")
+    decode.add_argument("file", type=existing_file, help="saved response or capture")
     decode.set_defaults(func=decode_command)
 
 
 def decode_command(args: argparse.Namespace) -> int:
     """Decode one saved response."""
-    return decode_file(args.file, args.format, sys.stdout, sys.stderr)
+    return decode_file(Path(args.file), args.format, sys.stdout, sys.stderr)
 
 
 def position_json(position: Position) -> dict[str, object]:

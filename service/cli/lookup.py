@@ -7,22 +7,25 @@ import json
 from typing import Any
 
 from service.cli.common import add_config, settings_of
+from service.cli.errors import address, latitude, longitude
 from service.settings import Settings
 
 
 def register(commands: Any) -> None:
     """Add the commands to the `borderwatch` parser's subparsers."""
     where = commands.add_parser("where", help="whose airspace holds a point")
-    where.add_argument("lat", type=float)
-    where.add_argument("lon", type=float)
+    where.add_argument("lat", type=latitude, help="degrees north, -90 to 90")
+    where.add_argument("lon", type=longitude, help="degrees east, -180 to 180")
     add_config(where)
     where.set_defaults(func=where_command)
 
     identify = commands.add_parser("identify", help="identify an aircraft by its address")
-    identify.add_argument("hex")
+    identify.add_argument("hex", type=address, help="the 24-bit address, e.g. ae2fd0")
     identify.add_argument("--callsign")
     identify.add_argument("--registration")
-    identify.add_argument("--db-flags", type=int, default=0)
+    identify.add_argument(
+        "--db-flags", type=int, default=0, help="readsb database flags (bit 0: military)"
+    )
     add_config(identify)
     identify.set_defaults(func=identify_command)
 

@@ -13,7 +13,7 @@ import aiohttp
 import structlog
 
 from service.app import build_app, build_worker
-from service.cli.common import add_config, settings_of
+from service.cli.common import add_config, existing_file, settings_of
 from service.deliver.outbox import OutboxWorker
 from service.pipeline import replay as replay_recording
 from service.settings import Settings
@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
         "as fast as possible. Prints one JSON line per notification on stdout "
         "(or delivers them with --deliver); logs go to stderr.",
     )
-    parser.add_argument("file", help="recording path, or - for standard input")
+    parser.add_argument("file", type=existing_file, help="recording path, or - for standard input")
     add_config(parser)
     parser.add_argument(
         "--deliver", action="store_true", help="send to the configured receivers instead"

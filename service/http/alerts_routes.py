@@ -47,7 +47,9 @@ def _guarded(handler: _Handler, *, writes: bool = False) -> _Handler:
         try:
             return await handler(request)
         except (SilenceError, ValueError, KeyError, TypeError) as exc:
-            return _error(400, "bad_request", str(exc))
+            return _error(400, "bad_request", str(exc)[:200])
+        except RecursionError:
+            return _error(400, "bad_request", "the body is nested too deeply")
         except StoreError as exc:
             return _error(503, "store_unavailable", str(exc))
 

@@ -20,7 +20,9 @@ from service.http import api, health
 from service.http.auth import bearer_auth
 from service.http.context import CONTEXT_KEY, HttpContext, RouteRegistrar, context_of
 
-__all__ = ["HttpContext", "RouteRegistrar", "build_http_app"]
+__all__ = ["MAX_BODY_BYTES", "HttpContext", "RouteRegistrar", "build_http_app"]
+
+MAX_BODY_BYTES = 64 * 1024
 
 
 def _optional_registrars() -> list[RouteRegistrar]:
@@ -58,7 +60,9 @@ def build_http_app(
     context = HttpContext(app=app, feeds=feeds)
     token = app.settings.http.api_token
     web_app = web.Application(
-        middlewares=[bearer_auth(token.get_secret_value() if token is not None else None)]
+        middlewares=[bearer_auth(token.get_secret_value() if token is not None else None)],
+        # Every request body the API takes is a small JSON object.
+        client_max_size=MAX_BODY_BYTES,
     )
     web_app[CONTEXT_KEY] = context
     web_app.router.add_get("/metrics", _metrics)

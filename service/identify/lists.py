@@ -46,6 +46,10 @@ _WARN_ROWS: Final = 20
 _HEX_DIGITS: Final = frozenset("0123456789ABCDEF")
 
 
+# plane-alert-db is about 2 MB; a list a hundred times larger is not one.
+MAX_LIST_BYTES: Final = 256 * 1024 * 1024
+
+
 class ListError(ValueError):
     """A list file cannot be used at all (unreadable, or no ICAO/CMPG column)."""
 
@@ -126,6 +130,8 @@ def load_list(path: Path, seen: set[int] | None = None) -> UserList:
     result = UserList(path=path)
     seen = set() if seen is None else seen
     try:
+        if path.stat().st_size > MAX_LIST_BYTES:
+            raise ListError(f"{path}: larger than {MAX_LIST_BYTES} bytes")
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             columns = _columns(path, next(reader, []))
@@ -167,12 +173,12 @@ def _add_row(
 
     address = _address(cell("icao"))
     if address is None:
-        result.skipped.append((line, f"bad ICAO hex {cell('icao')!r}"))
+        result.skipped.append((line, f"bad ICAO hex {cell('icao')[:16]!r}"))
         return
     cmpg = cell("cmpg")
     category = CMPG_CATEGORIES.get(cmpg.lower())
     if category is None:
-        result.skipped.append((line, f"CMPG {cmpg!r} is not Mil, Gov, Pol or Civ"))
+        result.skipped.append((line, f"CMPG {cmpg[:16]!r} is not Mil, Gov, Pol or Civ"))
         return
     if address in seen:
         result.duplicates += 1

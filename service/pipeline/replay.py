@@ -4,16 +4,20 @@ Serves `borderwatch replay` and `candidates`, the backtest and the README pictur
 A line that is not a snapshot is counted as rejected (by reason) and skipped.
 
 A recording has no wall clock to check its dates against, so each snapshot is judged
-by its neighbours: it is played only when its time lies within `MAX_JUMP_S` of the
-median time of the window around it (three snapshots played before it, three after).
-Up to three bad dates in a row cannot move the median, so a snapshot dated in the year 3000 is
-rejected (`future_snapshot`, or `stale_snapshot` for one far in the past) instead of
-moving the feed clock there and silencing every real snapshot after it; a real gap of
-hours is followed by snapshots that agree with it, and plays.
+by its neighbours: the window of the three snapshots played before it, itself and the
+three after it. In a recording whose time only moves forward the median of that window
+is the snapshot itself; one dated away from its neighbours (by more than three of the
+window's usual intervals, and at least `MIN_TOLERANCE_S`) is rejected, as
+`future_snapshot` or `stale_snapshot`, instead of moving the feed clock and silencing
+the real snapshots after it. Up to three bad dates in a row (two at the very start)
+cannot move the median; a real gap of hours is followed by snapshots that agree with
+it, and plays.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from collections import deque
 from collections.abc import AsyncGenerator, Iterator
@@ -25,7 +29,10 @@ from service.feeds.replay import ReplayItem, iter_snapshots
 from service.models import Snapshot
 from service.pipeline.engine import Pipeline
 
-MAX_JUMP_S: Final = 3600.0
+MIN_TOLERANCE_S: Final = 60.0
+# At either end of a recording the window is one-sided: the first snapshot is often
+# followed by a gap (a recorder warming up). There only a date this far off counts.
+EDGE_TOLERANCE_S: Final = 6 * 3600.0
 _AROUND: Final = 3  # snapshots looked at on each side
 
 
@@ -59,12 +66,15 @@ def _judge(
     if snapshot is None:
         return None, item.error or "malformed_line"
     after = [i.snapshot.now for i in ahead if i.snapshot is not None][:_AROUND]
+    window = sorted([*before, snapshot.now, *after])
     # The lower median: at the start of a recording (no snapshot before) the window
     # is even, and the upper middle could be a bad date.
-    middle = statistics.median_low([*before, snapshot.now, *after])
-    if snapshot.now > middle + MAX_JUMP_S:
+    middle = statistics.median_low(window)
+    steps = [b - a for a, b in itertools.pairwise(window)]
+    tolerance = max(MIN_TOLERANCE_S, 3 * statistics.median(steps)) if steps else math.inf
+    if snapshot.now > middle + (tolerance if after else max(tolerance, EDGE_TOLERANCE_S)):
         return None, "future_snapshot"
-    if snapshot.now < middle - MAX_JUMP_S:
+    if snapshot.now < middle - (tolerance if before else max(tolerance, EDGE_TOLERANCE_S)):
         return None, "stale_snapshot"
     before.append(snapshot.now)
     return snapshot, ""

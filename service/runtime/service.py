@@ -52,6 +52,8 @@ async def run_service(
     site = web.TCPSite(runner, settings.http.host, settings.http.port)
     await site.start()
     log.info("service.started", port=settings.http.port, feeds=sorted(feeds))
+    for name, why in settings.disabled_receivers():
+        log.info("receiver.disabled", receiver=name, why=why)
     if started is not None:
         started.set()
 

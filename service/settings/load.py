@@ -77,7 +77,8 @@ def _describe(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
         key = ".".join(str(part) for part in error["loc"])
-        lines.append(f"{key}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{key}: {message}")
     return "; ".join(lines)
 
 

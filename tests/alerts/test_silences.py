@@ -250,3 +250,23 @@ async def test_api_without_a_token_refuses_changes(
     finally:
         await client.close()
         await app.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"[" * 5000 + b"]" * 5000, 400),  # nested deeper than the parser goes
+        (b'{"rule": "loiter", "duration_s": NaN}', 400),
+        (b'{"rule": "' + b"x" * 100_000 + b'", "duration_s": 5}', 413),  # over the bound
+    ],
+    ids=["deep", "nan", "huge"],
+)
+async def test_api_survives_hostile_bodies(
+    api: tuple[TestClient[web.Request, web.Application], RedisStore], body: bytes, status: int
+) -> None:
+    client, store = api
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    response = await client.post("/api/silences", data=body, headers=headers)
+    assert response.status == status
+    assert await store.silences() == []
+    assert (await client.get("/healthz")).status == 200  # still serving

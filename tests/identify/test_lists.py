@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import structlog
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.app import build_identifier
 from service.identify import Identifier
@@ -247,3 +249,23 @@ def test_list_without_required_columns_fails_at_config_load(tmp_path: Path) -> N
     bad = write_list(tmp_path / "wrong.csv", ["1,2"], header="hex,kind")
     with pytest.raises(ConfigError, match=r"identify\.lists.*wrong\.csv.*ICAO"):
         load_settings(write_config(tmp_path, {"lists": [str(bad)]}))
+
+
+@settings(
+    deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.sampled_from(["$ICAO,$Registration,#CMPG\n", "ICAO,CMPG\n", ""]),
+    body=st.binary(max_size=1024),
+)
+def test_any_list_file_loads_or_raises_only_list_error(
+    tmp_path_factory: pytest.TempPathFactory, header: str, body: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("lists") / "list.csv"
+    path.write_bytes(header.encode() + body)
+    try:
+        loaded = load_list(path)
+    except ListError:
+        return
+    for line, reason in loaded.skipped:
+        assert line >= 1 and len(reason) < 200

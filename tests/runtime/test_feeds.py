@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from service.cli.replay import replay
@@ -44,8 +45,24 @@ def key(body: dict[str, Any]) -> tuple[str, str, int, str]:
     return body["id"], body["rule"]["id"], body["sequence"], body["summary"]
 
 
+# Served between the good responses when `hostile`: each fails the request as a whole.
+FAILING = [
+    b'{"now": 32503680000, "aircraft": []}',  # the year 3000
+    b"<html>502 Bad Gateway</html>",
+    b'{"now": 1755071500, "aircraft": [' + b"[" * 5000 + b"]" * 5000,  # deep and cut
+]
+# Put into every good response when `hostile`: each costs only itself.
+BAD_RECORDS = (
+    b'{"hex": "adf7c9", "lat": NaN, "lon": -99.1}, '
+    + b"[" * 3000
+    + b"]" * 3000
+    + b', {"hex": "adf7c9", "dbFlags": 1, "lat": 19.3, "lon": -99.1, "gs": -5}, '
+)
+
+
+@pytest.mark.parametrize("hostile", [False, True], ids=["clean", "hostile"])
 async def test_run_against_local_servers_alerts_like_a_replay(
-    troy701_path: Path, boundaries_path: Path, tmp_path: Path, serve: Serve
+    troy701_path: Path, boundaries_path: Path, tmp_path: Path, serve: Serve, hostile: bool
 ) -> None:
     with gzip.open(troy701_path, "rb") as handle:
         lines = handle.readlines()[:LINES]
@@ -61,13 +78,24 @@ async def test_run_against_local_servers_alerts_like_a_replay(
     assert len(expected) >= 3  # entry and depth milestones
 
     served = 0
+    http_port = free_port()
     received: list[dict[str, Any]] = []
     all_received, all_served = asyncio.Event(), asyncio.Event()
 
+    requests = 0
+
     async def aircraft_json(_: web.Request) -> web.Response:
-        # A receiver's aircraft.json, one snapshot per request, then the last one again.
-        nonlocal served
+        # A receiver's aircraft.json, one snapshot per request, then the last one again;
+        # when hostile, every other answer is one that fails, and every snapshot carries
+        # records that must be dropped.
+        nonlocal served, requests
+        requests += 1
+        if hostile and requests % 2 == 0:
+            body = FAILING[(requests // 2) % len(FAILING)]
+            return web.Response(body=body, content_type="application/json")
         body = lines[min(served, len(lines) - 1)]
+        if hostile:
+            body = body.replace(b'"aircraft":[', b'"aircraft":[' + BAD_RECORDS, 1)
         served += 1
         if served > len(lines) + 2:  # the last snapshot again, twice: all were processed
             all_served.set()
@@ -94,7 +122,7 @@ async def test_run_against_local_servers_alerts_like_a_replay(
                 },
             ],
             "receivers": [{"name": "hook", "url": f"{base}/hook", "signing": "none"}],
-            "http": {"host": "127.0.0.1", "port": free_port()},
+            "http": {"host": "127.0.0.1", "port": http_port},
         }
     )
     stop = asyncio.Event()
@@ -103,10 +131,23 @@ async def test_run_against_local_servers_alerts_like_a_replay(
     try:
         await asyncio.wait_for(all_served.wait(), timeout=120)
         await asyncio.wait_for(all_received.wait(), timeout=60)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{http_port}/readyz") as response:
+                ready = response.status  # the good answers keep the feed fresh
+            async with session.get(f"http://127.0.0.1:{http_port}/metrics") as response:
+                metrics = await response.text()
     finally:
         stop.set()
         assert await asyncio.wait_for(service, timeout=60) == 0
     assert sorted(map(key, received)) == sorted(map(key, expected))
+    assert ready == 200
+    if hostile:
+        for reason in ("future_snapshot", "invalid_json"):
+            assert f'outcome="{reason}",source="receiver"' in metrics
+        for reason in ("too_deep", "malformed_record", "bad_speed"):
+            assert f'borderwatch_records_rejected_total{{reason="{reason}",source="receiver"}}' in (
+                metrics
+            )
 
 
 async def test_no_network_is_not_ready_and_recovers_by_itself(boundaries_path: Path) -> None:

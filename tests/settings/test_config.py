@@ -8,6 +8,7 @@ import pytest
 
 from service.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from service.settings.env import EnvError, expand
+from service.settings.receivers import WebhookReceiver
 from tests.support.paths import ROOT
 
 
@@ -90,7 +91,8 @@ def test_a_webhook_is_signed_unless_told_otherwise(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"needs a secret to sign with.*signing: none"):
         load_settings(write(tmp_path, unsigned), environ={})
     explicit = "receivers:\n  - {name: w, url: 'https://hooks.example/a', signing: none}\n"
-    assert load_settings(write(tmp_path, explicit), environ={}).receivers[0].signing == "none"
+    (receiver,) = load_settings(write(tmp_path, explicit), environ={}).receivers
+    assert isinstance(receiver, WebhookReceiver) and receiver.signing == "none"
     off = "receivers:\n  - {name: w, url: ''}\n"  # no URL: off, nothing to sign
     assert load_settings(write(tmp_path, off), environ={}).receivers[0].url is None
 
