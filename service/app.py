@@ -30,6 +30,7 @@ from service.render.maps import MapRenderer
 from service.settings import ConfigError, Receiver, Settings
 from service.store import open_store
 from service.store.base import Store
+from service.store.health import StoreHealth
 from service.track.fleet import Fleet
 
 
@@ -43,6 +44,8 @@ class App:
     boundaries: Boundaries
     pipeline: Pipeline
     maps: MapRenderer
+    health: StoreHealth
+    restored: bool = True  # the saved state is loaded (`borderwatch run` may start without)
 
     @property
     def fleet(self) -> Fleet:
@@ -126,20 +129,27 @@ def build_pipeline(
 
 
 async def build_app(
-    settings: Settings, metrics: Metrics | None = None, *, deliver: bool = False
+    settings: Settings,
+    metrics: Metrics | None = None,
+    *,
+    deliver: bool = False,
+    restore: bool = True,
 ) -> App:
-    """Open the store, load boundaries and tables, and restore saved state. With
-    `deliver`, notifications are queued for the configured receivers."""
+    """Open the store, load boundaries and tables, and (with `restore`) the saved
+    state. With `deliver`, notifications are queued for the configured receivers."""
     metrics = metrics or Metrics()
     boundaries = Boundaries.load(settings.boundaries.path)
     redis_url = settings.store.redis_url
+    health = StoreHealth(metrics)
     store = open_store(
         redis_url.get_secret_value() if redis_url is not None else None,
         settings.store.key_prefix,
+        hooks=health,
     )
     receivers = settings.receivers if deliver else []
     pipeline = build_pipeline(settings, store, metrics, boundaries, receivers=receivers)
-    await pipeline.restore()
+    if restore:
+        await pipeline.restore()
     maps = MapRenderer(boundaries, pipeline.fleet, store)
     return App(
         settings=settings,
@@ -148,6 +158,8 @@ async def build_app(
         boundaries=boundaries,
         pipeline=pipeline,
         maps=maps,
+        health=health,
+        restored=restore,
     )
 
 
@@ -162,6 +174,8 @@ def build_worker(app: App, session: aiohttp.ClientSession) -> OutboxWorker:
         sent_ttl_s=settings.store.notification_log_ttl_s,
         draw_map=app.maps.for_item,
         lease_ttl_s=settings.store.delivery_lease_ttl_s,
+        dead_letter_ttl_s=settings.store.dead_letter_ttl_s,
+        silence_ttl_s=settings.store.silence_ttl_s,
     )
 
 

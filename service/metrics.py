@@ -37,6 +37,35 @@ class Metrics:
             ["source", "reason"],
             registry=r,
         )
+        self.store_up = Gauge(
+            "borderwatch_store_up",
+            "1 while the store answers (always, in memory), 0 during an outage.",
+            registry=r,
+        )
+        self.store_errors = Counter(
+            "borderwatch_store_errors",
+            "Store operations that failed (or were not tried, during an outage).",
+            ["operation"],
+            registry=r,
+        )
+        self.notifications_pending = Gauge(
+            "borderwatch_notifications_pending",
+            "Notifications produced while the store was down, waiting to be recorded and "
+            "queued for delivery.",
+            registry=r,
+        )
+        self.snapshots_dropped = Counter(
+            "borderwatch_snapshots_dropped",
+            "Snapshots dropped unprocessed because the buffer in front of the pipeline "
+            "was full (the pipeline was waiting for the store).",
+            registry=r,
+        )
+        self.aircraft_evicted = Counter(
+            "borderwatch_aircraft_evicted",
+            "Followed aircraft forgotten because the fleet reached track.max_aircraft "
+            "(the least recently heard go first).",
+            registry=r,
+        )
         self.aircraft_tracked = Gauge(
             "borderwatch_aircraft_tracked",
             "Government, military and police aircraft with a track in memory.",

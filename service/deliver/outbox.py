@@ -27,6 +27,7 @@ import random
 import secrets
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 
@@ -53,6 +54,8 @@ STORE_RETRY_S = 2.0  # pause after the store failed a pass
 DEAD_REFRESH_S = 15.0  # how often the dead-letter gauge is recounted
 LEASE_NAME = "delivery"  # the lease the delivering instance holds
 LEASE_TTL_S = 15.0  # default lease TTL; renewed every third of it
+PRUNE_EVERY_S = 3600.0  # how often old dead letters and ended silences are forgotten
+UPDATES_REMEMBERED = 100_000  # episodes whose last update time is kept (repeat interval)
 
 
 def holder_id() -> str:
@@ -76,6 +79,8 @@ class OutboxWorker:
         jitter: Callable[[], float] = random.random,
         lease_ttl_s: float = LEASE_TTL_S,
         holder: str | None = None,
+        dead_letter_ttl_s: float = 30 * 86400.0,
+        silence_ttl_s: float = 7 * 86400.0,
     ) -> None:
         """`receivers` without a URL are disabled: their entries wait in the outbox.
         `holder` names this instance in the delivery lease (default `holder_id()`)."""
@@ -89,7 +94,10 @@ class OutboxWorker:
         self.tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
         # Event time of the last update delivered per (receiver, episode): repeat interval.
-        self.last_update_at: dict[tuple[str, str], float] = {}
+        # Bounded: the least recently updated episodes are forgotten first.
+        self.last_update_at: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self.dead_letter_ttl_s, self.silence_ttl_s = dead_letter_ttl_s, silence_ttl_s
+        self._pruned_at = -math.inf
         self._silences: list[Silence] = []
         self._dead_counted_at = -DEAD_REFRESH_S
         self.holder = holder or holder_id()
@@ -186,6 +194,8 @@ class OutboxWorker:
         wait = min(IDLE_POLL_S, self.lease_ttl_s / 3)
         if not leader:
             return wait  # another instance delivers; sends in flight still finish
+        if now - self._pruned_at >= PRUNE_EVERY_S:
+            await self._prune(now)
         self._silences = [s for s in await self.store.silences() if s.active(now)]
         episodes: set[tuple[str, str]] = set()
         due: list[OutboxItem] = []
@@ -268,7 +278,7 @@ class OutboxWorker:
             for item in items:
                 await self.store.outbox_done(item, sent_ttl_s=self.sent_ttl_s)
                 if item.kind != "resolved":  # the repeat interval counts from here
-                    self.last_update_at[(receiver.name, item.fingerprint)] = item.at
+                    self._remember_update((receiver.name, item.fingerprint), item.at)
                 self.metrics.deliveries.labels(receiver.name, attempt.outcome).inc()
             logger.info("webhook.delivered")
         elif attempt.outcome is DeliveryOutcome.REJECTED:
@@ -322,6 +332,20 @@ class OutboxWorker:
         self.metrics.deliveries.labels(item.receiver, outcome).inc()
         self._dead_counted_at = -DEAD_REFRESH_S  # recount at the next pass
         log.error("outbox.dead_letter", receiver=item.receiver, id=item.id, reason=reason)
+
+    def _remember_update(self, episode: tuple[str, str], at: float) -> None:
+        self.last_update_at[episode] = at
+        self.last_update_at.move_to_end(episode)
+        while len(self.last_update_at) > UPDATES_REMEMBERED:
+            self.last_update_at.popitem(last=False)
+
+    async def _prune(self, now: float) -> None:
+        """Forget dead letters and ended silences past their retention."""
+        self._pruned_at = now
+        dead = await self.store.prune_dead_letters(now - self.dead_letter_ttl_s)
+        ended = await self.store.prune_silences(now - self.silence_ttl_s)
+        if dead or ended:
+            log.info("outbox.pruned", dead_letters=dead, silences=ended)
 
     async def _gauges(self, pending: list[OutboxItem], now: float) -> None:
         depth = len(pending) if len(pending) < PENDING_LIMIT else await self.store.outbox_depth()

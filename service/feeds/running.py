@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -116,8 +115,8 @@ def build_feeds(
     ]
 
 
-def fused_emit(fuser: Fuser, queue: asyncio.Queue[Snapshot]) -> Emit:
-    """An emit for every feed: fuse, then queue what is new for the pipeline.
+def fused_emit(fuser: Fuser, put: Emit) -> Emit:
+    """An emit for every feed: fuse, then `put` what is new for the pipeline.
 
     Fusion runs synchronously on the event loop, so the snapshots of concurrent
     feeds are filtered one at a time against the same newest-per-address table.
@@ -126,6 +125,6 @@ def fused_emit(fuser: Fuser, queue: asyncio.Queue[Snapshot]) -> Emit:
     async def emit(snapshot: Snapshot) -> None:
         fused = fuser.fuse(snapshot)
         if fused is not None:
-            await queue.put(fused)
+            await put(fused)
 
     return emit

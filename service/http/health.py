@@ -1,9 +1,10 @@
 """`/healthz` (the process is alive) and `/readyz` (it can do its job).
 
-Ready means: the store answers, the boundary index is loaded, and at least one
-enabled feed succeeded within `FRESH_INTERVALS` of its poll interval or 60 s, whichever
-is longer (with no feed configured there is nothing to be fresh). Not ready answers
-503 with the problems.
+Ready means: the store answers, the saved state is restored, no notification waits
+for the store, the boundary index is loaded, and at least one enabled feed succeeded
+within `FRESH_INTERVALS` of its poll interval or 60 s, whichever is longer (with no feed
+configured there is nothing to be fresh). Not ready answers 503 with the problems,
+which name the store (with its URL, password redacted) when it is the cause.
 """
 
 from __future__ import annotations
@@ -37,13 +38,20 @@ def fresh_feeds(context: HttpContext, now: float | None = None) -> list[str]:
 async def problems_of(context: HttpContext) -> list[str]:
     """Why the service is not ready; empty when it is."""
     problems = []
+    app = context.app
     try:
         async with asyncio.timeout(_STORE_PING_TIMEOUT_S):
-            answers = await context.app.store.ping()
-        if not answers:
-            problems.append("store not answering")
+            answers = await app.store.ping()
     except (TimeoutError, OSError, StoreError):
-        problems.append("store not answering")
+        answers = False
+    if not answers:
+        url = getattr(app.store, "url", None)
+        problems.append(f"store not answering (redis at {url})" if url else "store not answering")
+    if not app.restored:
+        problems.append("saved state not restored yet (waiting for the store)")
+    waiting = len(app.pipeline.notify.pending)
+    if waiting:
+        problems.append(f"{waiting} notifications waiting for the store")
     if len(context.app.boundaries) == 0:
         problems.append("boundaries not loaded")
     if context.feeds and not fresh_feeds(context):

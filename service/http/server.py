@@ -8,10 +8,12 @@ taking the aiohttp application and the `HttpContext`.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.app import App
@@ -20,9 +22,33 @@ from service.http import api, health
 from service.http.auth import bearer_auth
 from service.http.context import CONTEXT_KEY, HttpContext, RouteRegistrar, context_of
 
-__all__ = ["MAX_BODY_BYTES", "HttpContext", "RouteRegistrar", "build_http_app"]
+__all__ = [
+    "HEADER_TIMEOUT_S",
+    "MAX_BODY_BYTES",
+    "REQUEST_TIMEOUT_S",
+    "HttpContext",
+    "RouteRegistrar",
+    "build_http_app",
+]
 
 MAX_BODY_BYTES = 64 * 1024
+# A client must send a whole request head within this (the runner's keep-alive timeout,
+# which aiohttp also applies to a connection that has not sent a request yet).
+HEADER_TIMEOUT_S = 15.0
+# And get its answer within this, body read included: a trickled body is cut off.
+REQUEST_TIMEOUT_S = 30.0
+
+
+@web.middleware
+async def _deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT_S):
+            return await handler(request)
+    except TimeoutError:
+        return web.json_response(
+            {"error": "timeout", "detail": f"no complete request within {REQUEST_TIMEOUT_S:g} s"},
+            status=408,
+        )
 
 
 def _optional_registrars() -> list[RouteRegistrar]:
@@ -60,7 +86,10 @@ def build_http_app(
     context = HttpContext(app=app, feeds=feeds)
     token = app.settings.http.api_token
     web_app = web.Application(
-        middlewares=[bearer_auth(token.get_secret_value() if token is not None else None)],
+        middlewares=[
+            _deadline,
+            bearer_auth(token.get_secret_value() if token is not None else None),
+        ],
         # Every request body the API takes is a small JSON object.
         client_max_size=MAX_BODY_BYTES,
     )

@@ -87,9 +87,11 @@ class Pipeline:
             notifications = await self.notify.notify(events)
         self.stats.notifications += len(notifications)
         with self._stage("persist"):
-            forgotten = await self.fleet.save(now, lambda a: has_open_episode(a.rule_states))
-        for hex_ in forgotten:
+            expired, evicted = await self.fleet.save(now, lambda a: has_open_episode(a.rule_states))
+        for hex_ in [*expired, *evicted]:
             self.locate.forget(hex_)
+        if evicted:
+            self.metrics.aircraft_evicted.inc(len(evicted))
         self.metrics.feed_clock.set(now)
         self._gauges()
         return notifications

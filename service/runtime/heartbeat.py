@@ -19,6 +19,7 @@ import structlog
 
 from service.alerts.notification import Notification
 from service.app import App
+from service.deliver.outbox import OutboxWorker
 from service.store.base import StoreError
 
 log = structlog.get_logger(__name__)
@@ -40,11 +41,20 @@ def heartbeat_value(app: App, started_at: float) -> bytes:
     )
 
 
-async def beat_forever(app: App, interval_s: float = HEARTBEAT_INTERVAL_S) -> None:
-    """Renew the liveness key until cancelled; a store failure is logged, not fatal."""
+async def beat_forever(
+    app: App, worker: OutboxWorker | None = None, interval_s: float = HEARTBEAT_INTERVAL_S
+) -> None:
+    """Renew the liveness key until cancelled, and hand notifications that waited for
+    the store to it once it answers (even when no snapshot comes to do it); a store
+    failure is logged, not fatal."""
     started_at = time.time()
     failing = False
     while True:
+        if app.pipeline.notify.pending:
+            produced = await app.pipeline.notify.flush()
+            await record_notifications(app, produced)
+            if produced and worker is not None:
+                worker.kick()
         try:
             await app.store.heartbeat(heartbeat_value(app, started_at), ttl_s=HEARTBEAT_TTL_S)
         except StoreError as exc:

@@ -1,8 +1,20 @@
 """`borderwatch run`: feeds, pipeline, deliveries and the HTTP endpoints on one event loop.
 
-Tasks run in one asyncio TaskGroup: one poller per feed, the pipeline consumer, the
-delivery worker and the HTTP server. SIGTERM or SIGINT stops the pollers, lets the
-pipeline finish the snapshots already received, and gives deliveries a deadline.
+Tasks run in one asyncio TaskGroup: one loop per feed, the pipeline consumer, the
+delivery worker, the heartbeat and the HTTP server.
+
+The store may be down, at start or at any time. At start the HTTP endpoints come up
+at once (`/readyz` says the store is not answering) and the feeds poll into a bounded
+buffer while the saved state is restored, retried with a bounded backoff; then the
+pipeline takes the buffered snapshots in order. Later outages cost nothing: the
+pipeline runs on its in-memory state and keeps its notifications in line until the
+store answers (service/alerts/notifier.py).
+
+On SIGTERM (or SIGINT) polling stops at once; for `run.shutdown_grace_s` the snapshots
+already received are processed and the deliveries in flight may finish, no new one
+starts; then the rest waits in the outbox for the next start, the state is saved and
+the process exits, within the grace plus `EXIT_MARGIN_S`. A second signal exits at
+once: what was accepted is in the outbox already.
 """
 
 from __future__ import annotations
@@ -15,21 +27,27 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from service.app import build_app, build_feeds, build_worker
+from service.app import App, build_app, build_feeds, build_worker
+from service.deliver.outbox import OutboxWorker
 from service.feeds.fuse import Fuser
 from service.feeds.running import fused_emit, new_status
+from service.feeds.status import FeedStatus
 from service.http import build_http_app
+from service.http.server import HEADER_TIMEOUT_S
 from service.metrics import Metrics
 from service.models import Snapshot
+from service.runtime.buffer import SnapshotBuffer
 from service.runtime.heartbeat import beat_forever, farewell, record_notifications
 from service.settings import Settings
+from service.store.base import StoreError
 
 log = structlog.get_logger(__name__)
 
-# How long the snapshots already received may still be processed after SIGTERM.
-SHUTDOWN_DELIVERY_DEADLINE_S = 20.0
-# Then how long due notifications may still be delivered; the rest stay in the outbox.
-SHUTDOWN_DRAIN_S = 5.0
+# After the grace, the most the goodbye may take: releasing the delivery lease, saving
+# the feed clock, closing the HTTP server (each bounded by the store's own timeout).
+EXIT_MARGIN_S = 5.0
+RESTORE_RETRY_MIN_S = 1.0
+RESTORE_RETRY_MAX_S = 30.0
 
 
 async def run_service(
@@ -37,72 +55,124 @@ async def run_service(
     stop: asyncio.Event | None = None,
     started: asyncio.Event | None = None,
 ) -> int:
-    """Run until SIGTERM/SIGINT (or `stop` is set); `started` is set once HTTP listens."""
+    """Run until SIGTERM/SIGINT (or `stop` is set); `started` is set once HTTP listens.
+
+    Returns 0 after a graceful stop, 130 when a second signal cut it short."""
     stop = stop or asyncio.Event()
+    now = asyncio.Event()  # a second signal: exit at once
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        (now if stop.is_set() else stop).set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    metrics = Metrics()
-    app = await build_app(settings, metrics, deliver=True)
+            loop.add_signal_handler(sig, on_signal)
+    app = await build_app(settings, Metrics(), deliver=True, restore=False)
     feeds = {feed.name: new_status(feed) for feed in settings.feeds if feed.enabled}
-    snapshots: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=64)
-    runner = web.AppRunner(build_http_app(app, feeds), access_log=None)
+    runner = web.AppRunner(
+        build_http_app(app, feeds),
+        access_log=None,
+        # A client that has not sent a whole request within this is dropped (slow
+        # headers); an unanswered request does not hold the shutdown.
+        keepalive_timeout=HEADER_TIMEOUT_S,
+        shutdown_timeout=1.0,
+    )
     await runner.setup()
-    site = web.TCPSite(runner, settings.http.host, settings.http.port)
-    await site.start()
-    log.info("service.started", port=settings.http.port, feeds=sorted(feeds))
+    await web.TCPSite(runner, settings.http.host, settings.http.port).start()
+    log.info("service.started", host=settings.http.host, port=settings.http.port,
+             feeds=sorted(feeds))  # fmt: skip
     for name, why in settings.disabled_receivers():
         log.info("receiver.disabled", receiver=name, why=why)
     if started is not None:
         started.set()
-
-    async def consume() -> None:
-        while True:
-            snapshot = await snapshots.get()
-            produced = await app.pipeline.process(snapshot, source="live")
-            await record_notifications(app, produced)
-            if produced:
-                worker.kick()  # queued durably by the pipeline; deliver without waiting
-            snapshots.task_done()
-
-    async with aiohttp.ClientSession() as session:
-        worker = build_worker(app, session)
-
-        try:
-            async with asyncio.TaskGroup() as group:
-                # Each feed in its own task (a slow one waits alone), all fused into
-                # one stream before the pipeline (service/feeds/fuse.py).
-                running = build_feeds(app, session, feeds)
-                # Fused snapshots come strictly after the restored feed clock, so the
-                # pipeline never skips one as already processed.
-                emit = fused_emit(Fuser(after=app.fleet.feed_clock), snapshots)
-                pollers = [group.create_task(feed.runner.run(emit)) for feed in running]
-                consumer = group.create_task(consume())
-                deliverer = group.create_task(worker.run())
-                beater = group.create_task(beat_forever(app))
-                await stop.wait()
-                log.info("service.stopping")
-                for task in pollers:
-                    task.cancel()
-                try:
-                    # Finish what was received; its notifications are in the outbox.
-                    async with asyncio.timeout(SHUTDOWN_DELIVERY_DEADLINE_S):
-                        await snapshots.join()
-                except TimeoutError:
-                    log.warning("service.unprocessed", snapshots=snapshots.qsize())
-                consumer.cancel()
-                deliverer.cancel()
-                # Deliver what is due, briefly; the rest waits in the outbox (durable
-                # with Redis) and goes out after the next start, with the same ids.
-                left = await worker.drain(SHUTDOWN_DRAIN_S)
-                await worker.close(grace_s=1.0)
-                if left:
-                    log.warning("service.undelivered", notifications=left)
-                beater.cancel()
-        finally:
-            await runner.cleanup()
-            await farewell(app)
-            await app.close()
+    try:
+        async with aiohttp.ClientSession() as session:
+            lifetime = asyncio.create_task(_live(app, session, feeds, stop))
+            cut_short = asyncio.create_task(now.wait())
+            await asyncio.wait({lifetime, cut_short}, return_when=asyncio.FIRST_COMPLETED)
+            if not lifetime.done():
+                log.warning("service.stopping_now")
+                lifetime.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lifetime
+            cut_short.cancel()
+    finally:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(EXIT_MARGIN_S):
+                await runner.cleanup()
+                if not now.is_set():
+                    await farewell(app)
+        await app.close()
     log.info("service.stopped")
-    return 0
+    return 130 if now.is_set() else 0
+
+
+async def _live(
+    app: App, session: aiohttp.ClientSession, feeds: dict[str, FeedStatus], stop: asyncio.Event
+) -> None:
+    settings = app.settings
+    buffer = SnapshotBuffer(settings.run.snapshot_buffer, app.metrics)
+    worker = build_worker(app, session)
+    async with asyncio.TaskGroup() as group:
+        # Each feed in its own task (a slow one waits alone), all fused into one stream
+        # before the pipeline (service/feeds/fuse.py).
+        emit = fused_emit(Fuser(), buffer.put)
+        pollers = [
+            group.create_task(feed.runner.run(emit)) for feed in build_feeds(app, session, feeds)
+        ]
+        consumer = group.create_task(_consume(app, buffer, worker, stop))
+        deliverer = group.create_task(worker.run())
+        beater = group.create_task(beat_forever(app, worker))
+        await stop.wait()
+        log.info("service.stopping", grace_s=settings.run.shutdown_grace_s)
+        for task in [*pollers, deliverer]:
+            task.cancel()  # no new poll, no new delivery
+        grace = settings.run.shutdown_grace_s
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        # What was received is processed and what is in flight may finish, within grace.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await buffer.join()
+        if len(buffer):
+            log.warning("service.unprocessed", snapshots=len(buffer))
+        consumer.cancel()
+        beater.cancel()
+        await worker.close(grace_s=max(0.0, deadline - loop.time()))
+
+
+async def _consume(
+    app: App, buffer: SnapshotBuffer, worker: OutboxWorker, stop: asyncio.Event
+) -> None:
+    """Restore the saved state (retrying while the store is down), then run every
+    buffered snapshot through the pipeline."""
+    await restore(app)
+    while True:
+        snapshot = await buffer.get()
+        clock = app.fleet.feed_clock
+        if clock is not None and snapshot.now <= clock:
+            # Fused in this process, so new to it; only the restored clock of the last
+            # run (taken from a faster feed) can be later. Its points are judged by time.
+            snapshot = Snapshot(clock + 0.001, snapshot.positions, snapshot.rejected)
+        produced = await app.pipeline.process(snapshot, source="live")
+        await record_notifications(app, produced)
+        if produced:
+            worker.kick()  # queued durably by the pipeline; deliver without waiting
+        buffer.done()
+
+
+async def restore(app: App) -> None:
+    """Load the saved state; while the store does not answer, try again with a
+    bounded backoff (the feeds keep filling the buffer meanwhile)."""
+    wait = RESTORE_RETRY_MIN_S
+    while True:
+        try:
+            await app.pipeline.restore()
+        except StoreError as exc:
+            log.warning("state.restore_waiting", error=str(exc), retry_in_s=wait)
+            await asyncio.sleep(wait)
+            wait = min(RESTORE_RETRY_MAX_S, wait * 2)
+            continue
+        app.restored = True
+        return

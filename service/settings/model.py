@@ -39,6 +39,17 @@ class StoreSettings(_Model):
     notification_log_ttl_s: int = Field(
         default=7 * 86400, gt=0, description="How long sent notification ids are remembered."
     )
+    dead_letter_ttl_s: int = Field(
+        default=30 * 86400,
+        gt=0,
+        description="Dead letters are forgotten this long after they were given up on.",
+    )
+    silence_ttl_s: int = Field(
+        default=7 * 86400,
+        gt=0,
+        description="Silences are forgotten this long after they ended (listed with "
+        "`--all` until then).",
+    )
     delivery_lease_ttl_s: float = Field(
         default=15.0,
         ge=1.0,
@@ -67,6 +78,12 @@ class BoundarySettings(_Model):
 
 class TrackSettings(_Model):
     max_points: int = Field(default=4000, gt=10, description="Track points kept per aircraft.")
+    max_aircraft: int = Field(
+        default=20_000,
+        gt=0,
+        description="Aircraft followed at most (memory and store keys stay bounded); "
+        "beyond it the least recently heard are forgotten first.",
+    )
     min_spacing_s: float = Field(
         default=5, ge=0, description="Closer positions are not added to the track history."
     )
@@ -74,6 +91,26 @@ class TrackSettings(_Model):
         default=1200,
         gt=0,
         description="A jump implying a faster speed than this is rejected as impossible.",
+    )
+
+
+class RunSettings(_Model):
+    """`borderwatch run`: the buffer in front of the pipeline, and how it stops."""
+
+    shutdown_grace_s: float = Field(
+        default=10,
+        ge=0,
+        le=600,
+        description="On SIGTERM, how long deliveries in flight (and snapshots already "
+        "received) may still finish; the rest waits in the outbox for the next start. "
+        "The process exits within this plus 5 s; a second signal exits at once.",
+    )
+    snapshot_buffer: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Snapshots waiting for the pipeline at most (while the store is "
+        "down at start, say); beyond it the oldest are dropped and counted.",
     )
 
 
@@ -114,6 +151,7 @@ class Settings(_Model):
         default=[], description="Where notifications go (docs/alerts.md)."
     )
     http: HttpSettings = HttpSettings()
+    run: RunSettings = Field(default_factory=RunSettings)
 
     # Dotted key -> the value as written, where it referred to the environment.
     _references: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -31,6 +31,24 @@ class StoreError(RuntimeError):
     """The store could not be reached or answered badly."""
 
 
+class StoreHooks(Protocol):
+    """Told the outcome of every store operation (the metrics and logs of store health)."""
+
+    def succeeded(self) -> None: ...
+
+    def failed(self, operation: str) -> None: ...
+
+
+class NoHooks:
+    """Hooks that do nothing."""
+
+    def succeeded(self) -> None:
+        pass
+
+    def failed(self, operation: str) -> None:
+        pass
+
+
 class AircraftSave(NamedTuple):
     """One aircraft's changes since its last save: new state and track points."""
 
@@ -149,6 +167,10 @@ class OutboxStore(Protocol):
         """True when the receiver's sent log has the id."""
         ...
 
+    async def prune_dead_letters(self, dead_before: float) -> int:
+        """Forget dead letters given up on before `dead_before`; how many went."""
+        ...
+
 
 class SilenceStore(Protocol):
     """Silences and acknowledgements."""
@@ -167,6 +189,10 @@ class SilenceStore(Protocol):
 
     async def acknowledged(self, episode_fingerprint: str) -> bytes | None:
         """The acknowledgement record of an episode, or None."""
+        ...
+
+    async def prune_silences(self, ended_before: float) -> int:
+        """Forget silences that ended before `ended_before`; how many went."""
         ...
 
 

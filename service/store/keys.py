@@ -94,8 +94,8 @@ class KeySpace:
         """Key of the outbox enqueue counter."""
         return f"{self.prefix}:outbox:seq"
 
-    # hash "<receiver>|<id>" -> msgspec OutboxItem with dead_reason; no TTL: kept until re-sent
-    # or deleted by an operator
+    # hash "<receiver>|<id>" -> msgspec OutboxItem with dead_reason; no TTL: kept until re-sent,
+    # deleted by an operator, or pruned store.dead_letter_ttl_s after it died
     @property
     def dead_letters(self) -> str:
         """Key of the dead letters."""
@@ -107,7 +107,8 @@ class KeySpace:
         """Key recording that one notification reached one receiver."""
         return self._entity("sent", f"{receiver}:{notification_id}")
 
-    # hash silence id -> msgspec Silence; no TTL: expired silences stay listable
+    # hash silence id -> msgspec Silence; no TTL: an ended silence stays listable until it is
+    # pruned store.silence_ttl_s after it ended
     @property
     def silences(self) -> str:
         """Key of the silences."""

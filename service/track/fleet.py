@@ -4,12 +4,17 @@ Only aircraft that some rule selects join the fleet. Each one carries its identi
 bounded track, its rules' states and the sequence numbers of its open episodes. After
 every snapshot the aircraft that changed are saved to the store in one step, with the
 feed clock, so a restarted service restores the fleet and continues every open episode.
-An aircraft silent for `store.aircraft_ttl_s` with no open episode is forgotten.
+An aircraft silent for `store.aircraft_ttl_s` with no open episode is forgotten, and
+the fleet never holds more than `track.max_aircraft`: beyond it the least recently
+heard are forgotten first (evicted).
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import msgspec
@@ -18,7 +23,7 @@ import structlog
 from service.clock import SYSTEM_CLOCK, Clock
 from service.models import Airspace, Identity, Position
 from service.settings import TrackSettings
-from service.store.base import AircraftSave, TrackStore
+from service.store.base import AircraftSave, StoreError, TrackStore
 from service.track.jumps import Ghost, judge
 from service.track.points import (
     SavedAircraft,
@@ -73,6 +78,7 @@ class Fleet:
         self.aircraft: dict[str, Aircraft] = {}
         # Feed time of the last fully processed snapshot; None before the first.
         self.feed_clock: float | None = None
+        self._unsaved = False  # the last save failed (the store is down)
 
     def __len__(self) -> int:
         return len(self.aircraft)
@@ -152,22 +158,33 @@ class Fleet:
                 continue
             aircraft.track.append(point)
             aircraft.unsaved_points.append(point)
+            if len(aircraft.unsaved_points) > settings.max_points:
+                # The store keeps no more than this anyway (a long store outage).
+                del aircraft.unsaved_points[: -settings.max_points]
             aircraft.dirty = True
 
-    async def save(self, now: float, still_open: Callable[[Aircraft], bool]) -> list[str]:
+    async def save(
+        self, now: float, still_open: Callable[[Aircraft], bool]
+    ) -> tuple[list[str], list[str]]:
         """Save what changed and the feed clock `now`; forget aircraft silent longer than
-        the TTL unless `still_open`. Returns the addresses forgotten."""
+        the TTL unless `still_open`, and the least recently heard beyond
+        `track.max_aircraft`. Returns the addresses forgotten: (expired, evicted).
+
+        With the store down nothing is lost: the changes stay marked and are saved by
+        the first save that succeeds."""
         ttl = self.aircraft_ttl_s
-        saves: list[AircraftSave] = []
-        forgotten: list[str] = []
-        for hex_, aircraft in list(self.aircraft.items()):
-            last = aircraft.track.last
-            silent = now - last.time if last is not None else 0.0
-            if silent > ttl and not still_open(aircraft):
-                del self.aircraft[hex_]
-                forgotten.append(hex_)
+        expired = [
+            hex_
+            for hex_, aircraft in self.aircraft.items()
+            if now - _heard(aircraft, now) > ttl and not still_open(aircraft)
+        ]
+        evicted = self._over_the_cap(set(expired))
+        for hex_ in [*expired, *evicted]:
+            del self.aircraft[hex_]
+            with suppress(StoreError):  # its keys expire on their own
                 await self.store.drop_aircraft(hex_)
-                continue
+        saves: list[AircraftSave] = []
+        for hex_, aircraft in self.aircraft.items():
             if not aircraft.dirty:
                 continue
             saved = SavedAircraft(
@@ -180,12 +197,43 @@ class Fleet:
             )
             points = [point_encoder.encode(p) for p in aircraft.unsaved_points]
             saves.append(AircraftSave(hex_, msgspec.json.encode(saved), points))
-        # One round trip for the whole snapshot; only then are the changes marked saved.
-        await self.store.save_aircraft_many(saves, max_points=self.settings.max_points, ttl_s=ttl)
+        self.feed_clock = now
+        try:
+            # One round trip for the whole snapshot; only then are the changes marked saved.
+            await self.store.save_aircraft_many(
+                saves, max_points=self.settings.max_points, ttl_s=ttl
+            )
+        except StoreError as exc:
+            if not self._unsaved:
+                log.warning("state.save_failed", aircraft=len(saves), error=str(exc))
+            self._unsaved = True
+            return expired, evicted
         for save in saves:
             aircraft = self.aircraft[save.hex]
             aircraft.unsaved_points.clear()
             aircraft.dirty = False
-        await self.store.set_feed_clock(now)
-        self.feed_clock = now
-        return forgotten
+        if self._unsaved:
+            log.info("state.saved_again", aircraft=len(saves))
+        self._unsaved = False
+        with suppress(StoreError):  # saved with the next snapshot
+            await self.store.set_feed_clock(now)
+        return expired, evicted
+
+    def _over_the_cap(self, leaving: set[str]) -> list[str]:
+        """The least recently heard aircraft beyond the cap, a tenth of it more at once
+        (so a flood of new addresses costs one sort per tenth, not one per aircraft)."""
+        cap = self.settings.max_aircraft
+        excess = len(self.aircraft) - len(leaving) - cap
+        if excess <= 0:
+            return []
+        staying = ((a, hex_) for hex_, a in self.aircraft.items() if hex_ not in leaving)
+        oldest = heapq.nsmallest(
+            excess + cap // 10, staying, key=lambda pair: _heard(pair[0], math.inf)
+        )
+        return [hex_ for _, hex_ in oldest]
+
+
+def _heard(aircraft: Aircraft, default: float) -> float:
+    """When the aircraft was last heard (`default` for one with no track yet)."""
+    last = aircraft.track.last
+    return last.time if last is not None else default

@@ -64,6 +64,13 @@ class MemoryOutbox:
             self._queue[key] = fresh(self._dead.pop(key), now)
         return len(chosen)
 
+    async def prune_dead_letters(self, dead_before: float) -> int:
+        """Forget dead letters given up on before `dead_before`."""
+        old = [key for key, item in self._dead.items() if item.dead_at < dead_before]
+        for key in old:
+            del self._dead[key]
+        return len(old)
+
     async def was_sent(self, receiver: str, notification_id: str) -> bool:
         """True when the receiver's sent log has the id."""
         return bool(self._sent.get(f"{receiver}|{notification_id}", self._clock()))

@@ -28,6 +28,13 @@ class MemorySilences:
         """Every silence, expired ones included."""
         return list(self._silences.values())
 
+    async def prune_silences(self, ended_before: float) -> int:
+        """Forget silences that ended before `ended_before`."""
+        old = [key for key, silence in self._silences.items() if silence.until < ended_before]
+        for key in old:
+            del self._silences[key]
+        return len(old)
+
     async def acknowledge(self, episode_fingerprint: str, record: bytes, *, ttl_s: int) -> None:
         """Mark an episode acknowledged for `ttl_s` clock seconds."""
         self._acks.put(episode_fingerprint, record, self._clock() + ttl_s)

@@ -5,6 +5,12 @@ Every operation runs under one deadline of `timeout_s` (socket connect/read time
 plus an overall `asyncio.timeout`, which also bounds the single reconnect retry), and
 every Redis or socket failure surfaces as `StoreError` naming the URL with its password
 redacted. Key names come from `service.store.keys` only.
+
+Redis is a dependency that comes and goes. After a failure the connection backs off:
+until the next try (from `retry_min_s`, doubling to `retry_max_s`) operations fail at
+once instead of each waiting out a timeout, so the service keeps its pace on the
+in-memory state; the first operation after the wait tries Redis again, and a success
+ends the outage. `StoreHooks` hear every outcome (the store metrics).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from service.store.base import StoreError
+from service.clock import SYSTEM_CLOCK, Clock
+from service.store.base import NoHooks, StoreError, StoreHooks
 from service.store.keys import DEFAULT_PREFIX, KeySpace
 
 _REDACTED = "***"
@@ -74,7 +81,17 @@ def as_bytes(value: bytes | str) -> bytes:
 class RedisConnection:
     """A client on one URL and key prefix; nothing connects until the first operation."""
 
-    def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout_s: float = 5.0,
+        retry_min_s: float = 0.2,
+        retry_max_s: float = 5.0,
+        hooks: StoreHooks | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         """Raises `StoreError` for an unusable URL and `ValueError` for a bad prefix."""
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
@@ -82,6 +99,11 @@ class RedisConnection:
         self._secret = _password_of(url)
         self._keys = KeySpace(prefix)
         self._timeout_s = timeout_s
+        self._retry_min_s, self._retry_max_s = retry_min_s, retry_max_s
+        self._hooks = hooks or NoHooks()
+        self._clock = clock
+        self._failures = 0  # consecutive failed operations
+        self._retry_at = 0.0  # monotonic time before which operations fail at once
         try:
             self._client: aioredis.Redis = aioredis.Redis.from_url(
                 url,
@@ -102,6 +124,11 @@ class RedisConnection:
         """The key names this store uses."""
         return self._keys
 
+    @property
+    def url(self) -> str:
+        """The URL with its password redacted (for messages)."""
+        return self._url
+
     async def ping(self) -> bool:
         """True when Redis answers within the timeout; False (never an error) otherwise,
         so health checks can call it freely. Other operations raise `StoreError`."""
@@ -119,18 +146,34 @@ class RedisConnection:
 
     @asynccontextmanager
     async def _guard(self, op: str) -> AsyncIterator[None]:
-        """Run the body under the store deadline and turn failures into `StoreError`."""
+        """Run the body under the store deadline and turn failures into `StoreError`;
+        while backing off after a failure, fail at once."""
+        wait = self._retry_at - self._clock.monotonic()
+        if wait > 0:
+            self._hooks.failed(op)
+            raise StoreError(f"redis at {self._url}: unavailable, next try in {wait:.1f}s")
         try:
             async with asyncio.timeout(self._timeout_s):
                 yield
         except TimeoutError:
             # Built-in TimeoutError: the overall deadline fired (it is also an OSError,
             # hence first). redis' own TimeoutError is a RedisError, handled below.
+            self._failed(op)
             raise StoreError(
                 f"redis at {self._url}: {op} timed out after {self._timeout_s:g}s"
             ) from None
         except (RedisError, OSError) as exc:
+            self._failed(op)
             raise StoreError(f"redis at {self._url}: {op} failed: {self._scrub(exc)}") from exc
+        if self._failures:
+            self._failures, self._retry_at = 0, 0.0
+        self._hooks.succeeded()
+
+    def _failed(self, op: str) -> None:
+        self._failures += 1
+        backoff = min(self._retry_max_s, self._retry_min_s * 2 ** min(self._failures - 1, 16))
+        self._retry_at = self._clock.monotonic() + backoff
+        self._hooks.failed(op)
 
     def _scrub(self, exc: BaseException) -> str:
         # redis-py does not put passwords in messages today; make sure it never leaks.

@@ -93,6 +93,14 @@ class RedisOutbox(RedisConnection):
                     await pipe.execute()
         return len(chosen)
 
+    async def prune_dead_letters(self, dead_before: float) -> int:
+        """HDEL the dead letters given up on before `dead_before`."""
+        old = [item.key for item in await self.dead_letters() if item.dead_at < dead_before]
+        if not old:
+            return 0
+        async with self._guard("prune_dead_letters"):
+            return int(await self._client.hdel(self._keys.dead_letters, *old))
+
     async def was_sent(self, receiver: str, notification_id: str) -> bool:
         """True when the receiver's sent log has the id."""
         async with self._guard("was_sent"):

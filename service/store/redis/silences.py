@@ -22,6 +22,14 @@ class RedisSilences(RedisConnection):
             blobs = await self._client.hvals(self._keys.silences)
         return [silence_decoder.decode(blob) for blob in blobs]
 
+    async def prune_silences(self, ended_before: float) -> int:
+        """HDEL the silences that ended before `ended_before`."""
+        old = [s.id for s in await self.silences() if s.until < ended_before]
+        if not old:
+            return 0
+        async with self._guard("prune_silences"):
+            return int(await self._client.hdel(self._keys.silences, *old))
+
     async def acknowledge(self, episode_fingerprint: str, record: bytes, *, ttl_s: int) -> None:
         """SET the ack key with EX `ttl_s`."""
         async with self._guard("acknowledge"):
