@@ -31,7 +31,7 @@ LABEL org.opencontainers.image.title="borderwatch" \
       org.opencontainers.image.licenses="MIT"
 USER borderwatch
 EXPOSE 9108
-# SIGTERM (docker stop) stops polling, flushes deliveries for up to 20 s, saves state.
+# SIGTERM (docker stop) stops polling, gives deliveries in flight 10 s, saves state.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=4)"

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BOUNDARIES := var/boundaries.bin
 DEMO_RECORDING := var/troy701.jsonl.gz
 
-.PHONY: install boundaries recording demo images run test lint format bench clean
+.PHONY: install boundaries recording demo images run test compose-test lint format bench clean
 
 $(BIN)/borderwatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ run: install boundaries
 test: install boundaries
 	$(BIN)/pytest -q
 
+# The docker compose stack for real (needs a Docker engine; builds the image).
+compose-test: install boundaries
+	$(BIN)/pytest -q -m compose tests/deploy
+
 lint: install
 	$(BIN)/ruff format --check service tests demo bench
 	$(BIN)/ruff check service tests demo bench
@@ -54,6 +58,7 @@ format: install
 
 bench: install boundaries
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/flood.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -17,7 +17,10 @@ import pytest
 
 from tests.support.net import free_port
 from tests.support.paths import FEEDS, ROOT, TRACKS, require
+from tests.support.redis import private_redis
 from tests.support.servers import Serve, serving
+
+__all__ = ["private_redis"]  # fixtures defined beside their helpers
 
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("BORDERWATCH_TEST_REDIS_PORT", "6379"))

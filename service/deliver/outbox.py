@@ -91,6 +91,8 @@ class OutboxWorker:
         self.clock, self.jitter = clock, jitter
         self.limits = {name: asyncio.Semaphore(r.concurrency) for name, r in self.receivers.items()}
         self.in_flight: set[str] = set()
+        # Delivered, but the store was down when it was to be taken out of the outbox.
+        self.unrecorded: dict[str, OutboxItem] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
         # Event time of the last update delivered per (receiver, episode): repeat interval.
@@ -188,6 +190,9 @@ class OutboxWorker:
         """One pass: bury, start due sends; return seconds until the next pass is due."""
         now = self.clock.time()
         leader = await self.hold_lease(now)
+        if leader:
+            # First what was delivered while the store was down: out of the outbox.
+            await self._record_unrecorded()
         pending = await self.store.outbox_pending(PENDING_LIMIT)
         await self._gauges(pending, now)
         # The next pass comes in time to renew the lease (or to try for it again).
@@ -205,7 +210,7 @@ class OutboxWorker:
             if episode in episodes or receiver is None:
                 continue  # an earlier one of the episode is pending: order first
             episodes.add(episode)
-            if item.key in self.in_flight:
+            if item.key in self.in_flight or item.key in self.unrecorded:
                 continue
             if now - item.enqueued_at >= receiver.dead_letter_after_s:
                 await self._bury(item, f"undelivered after {now - item.enqueued_at:.0f} s", now)
@@ -276,7 +281,7 @@ class OutboxWorker:
         logger = log.bind(receiver=receiver.name, ids=[i.id for i in items], status=attempt.label)
         if attempt.outcome is DeliveryOutcome.DELIVERED:
             for item in items:
-                await self.store.outbox_done(item, sent_ttl_s=self.sent_ttl_s)
+                await self._record_delivered(item)
                 if item.kind != "resolved":  # the repeat interval counts from here
                     self._remember_update((receiver.name, item.fingerprint), item.at)
                 self.metrics.deliveries.labels(receiver.name, attempt.outcome).inc()
@@ -332,6 +337,20 @@ class OutboxWorker:
         self.metrics.deliveries.labels(item.receiver, outcome).inc()
         self._dead_counted_at = -DEAD_REFRESH_S  # recount at the next pass
         log.error("outbox.dead_letter", receiver=item.receiver, id=item.id, reason=reason)
+
+    async def _record_delivered(self, item: OutboxItem) -> None:
+        """Take a delivered entry out of the outbox; while the store is down, remember
+        it here, so that it is never sent again (only recorded, once the store is back)."""
+        try:
+            await self.store.outbox_done(item, sent_ttl_s=self.sent_ttl_s)
+        except StoreError:
+            self.unrecorded[item.key] = item
+            raise
+        self.unrecorded.pop(item.key, None)
+
+    async def _record_unrecorded(self) -> None:
+        for item in list(self.unrecorded.values()):
+            await self._record_delivered(item)
 
     def _remember_update(self, episode: tuple[str, str], at: float) -> None:
         self.last_update_at[episode] = at

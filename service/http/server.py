@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Iterable
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.app import App
@@ -22,33 +22,24 @@ from service.http import api, health
 from service.http.auth import bearer_auth
 from service.http.context import CONTEXT_KEY, HttpContext, RouteRegistrar, context_of
 
-__all__ = [
-    "HEADER_TIMEOUT_S",
-    "MAX_BODY_BYTES",
-    "REQUEST_TIMEOUT_S",
-    "HttpContext",
-    "RouteRegistrar",
-    "build_http_app",
-]
+__all__ = ["MAX_BODY_BYTES", "HttpContext", "RouteRegistrar", "build_http_app"]
 
 MAX_BODY_BYTES = 64 * 1024
-# A client must send a whole request head within this (the runner's keep-alive timeout,
-# which aiohttp also applies to a connection that has not sent a request yet).
-HEADER_TIMEOUT_S = 15.0
-# And get its answer within this, body read included: a trickled body is cut off.
-REQUEST_TIMEOUT_S = 30.0
 
 
-@web.middleware
-async def _deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        async with asyncio.timeout(REQUEST_TIMEOUT_S):
-            return await handler(request)
-    except TimeoutError:
-        return web.json_response(
-            {"error": "timeout", "detail": f"no complete request within {REQUEST_TIMEOUT_S:g} s"},
-            status=408,
-        )
+def _deadline(seconds: float) -> Middleware:
+    """Answer every request within `seconds`, its body read included (else 408)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            async with asyncio.timeout(seconds):
+                return await handler(request)
+        except TimeoutError:
+            detail = f"no complete request within {seconds:g} s"
+            return web.json_response({"error": "timeout", "detail": detail}, status=408)
+
+    return middleware
 
 
 def _optional_registrars() -> list[RouteRegistrar]:
@@ -87,7 +78,7 @@ def build_http_app(
     token = app.settings.http.api_token
     web_app = web.Application(
         middlewares=[
-            _deadline,
+            _deadline(app.settings.http.request_timeout_s),
             bearer_auth(token.get_secret_value() if token is not None else None),
         ],
         # Every request body the API takes is a small JSON object.

@@ -1,8 +1,10 @@
 """The buffer between the feeds and the pipeline: fused snapshots wait here in order.
 
-Bounded: when the pipeline cannot keep up (waiting for the store at start, say) the
-oldest snapshot is dropped, counted in `borderwatch_snapshots_dropped_total`, and the
-feeds keep polling: the newest data is what matters, and a feed is never slowed down.
+Bounded. While the pipeline runs, a full buffer makes the feeds wait for it (nothing
+is lost; a feed faster than the pipeline is slowed to its pace). While the pipeline
+cannot run yet (its saved state waits for the store at start) the feeds keep polling:
+the oldest snapshot is dropped instead, counted in `borderwatch_snapshots_dropped_total`
+(the newest data is what matters once the pipeline starts).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ class SnapshotBuffer:
         self._metrics = metrics
         self._ready = asyncio.Event()
         self._unfinished = 0  # put and not yet processed (`done`)
+        self._room = asyncio.Event()
+        self._room.set()
+        # Drop the oldest when full (True until the pipeline runs), else wait for room.
+        self.dropping = True
         self._finished = asyncio.Event()
         self._finished.set()
 
@@ -34,7 +40,10 @@ class SnapshotBuffer:
         return len(self._items)
 
     async def put(self, snapshot: Snapshot) -> None:
-        """Add a snapshot; never waits."""
+        """Add a snapshot; when full, wait for room, or drop the oldest (`dropping`)."""
+        while len(self._items) >= self._size and not self.dropping:
+            self._room.clear()
+            await self._room.wait()
         if len(self._items) >= self._size:
             self._items.popleft()
             self._unfinished -= 1
@@ -50,6 +59,7 @@ class SnapshotBuffer:
         while not self._items:
             self._ready.clear()
             await self._ready.wait()
+        self._room.set()
         return self._items.popleft()
 
     def done(self) -> None:

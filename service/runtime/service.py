@@ -33,7 +33,6 @@ from service.feeds.fuse import Fuser
 from service.feeds.running import fused_emit, new_status
 from service.feeds.status import FeedStatus
 from service.http import build_http_app
-from service.http.server import HEADER_TIMEOUT_S
 from service.metrics import Metrics
 from service.models import Snapshot
 from service.runtime.buffer import SnapshotBuffer
@@ -46,8 +45,8 @@ log = structlog.get_logger(__name__)
 # After the grace, the most the goodbye may take: releasing the delivery lease, saving
 # the feed clock, closing the HTTP server (each bounded by the store's own timeout).
 EXIT_MARGIN_S = 5.0
-RESTORE_RETRY_MIN_S = 1.0
-RESTORE_RETRY_MAX_S = 30.0
+RESTORE_RETRY_MIN_S = 0.5
+RESTORE_RETRY_MAX_S = 10.0
 
 
 async def run_service(
@@ -75,7 +74,7 @@ async def run_service(
         access_log=None,
         # A client that has not sent a whole request within this is dropped (slow
         # headers); an unanswered request does not hold the shutdown.
-        keepalive_timeout=HEADER_TIMEOUT_S,
+        keepalive_timeout=settings.http.header_timeout_s,
         shutdown_timeout=1.0,
     )
     await runner.setup()
@@ -148,6 +147,7 @@ async def _consume(
     """Restore the saved state (retrying while the store is down), then run every
     buffered snapshot through the pipeline."""
     await restore(app)
+    buffer.dropping = False  # from now on the feeds wait for the pipeline
     while True:
         snapshot = await buffer.get()
         clock = app.fleet.feed_clock

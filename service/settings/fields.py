@@ -96,14 +96,14 @@ def http_url(value: str | None) -> str | None:
 
 
 def is_local(url_or_host: str) -> bool:
-    """True for loopback or private hosts (a receiver on the LAN, a test server)."""
+    """True for loopback or private hosts (a receiver on the LAN, a compose service, a
+    test server): a private address, `localhost`, a `.local` (mDNS) name, or a name
+    without a dot (a container or LAN host name; public APIs always have one)."""
     host = urlsplit(url_or_host).hostname if "://" in url_or_host else url_or_host
     if host is None:
         return False
-    if host == "localhost":
-        return True
     try:
         address = ip_address(host)
     except ValueError:
-        return False
+        return host == "localhost" or host.endswith(".local") or "." not in host
     return address.is_loopback or address.is_private

@@ -29,6 +29,20 @@ class HttpSettings(Model):
         "${BORDERWATCH_API_TOKEN}); empty: the API is open. /metrics, /healthz and "
         "/readyz never need it.",
     )
+    header_timeout_s: float = Field(
+        default=15,
+        gt=0,
+        le=300,
+        description="A client must send a whole request head within this (slow headers "
+        "are cut off).",
+    )
+    request_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="Each request is answered within this, its body read included (a "
+        "trickled body gets 408).",
+    )
     recent_alerts_max: int = Field(
         default=1000,
         ge=1,

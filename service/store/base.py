@@ -97,6 +97,10 @@ class TrackStore(Protocol):
         """Forget an aircraft: state, track and active mark."""
         ...
 
+    async def drop_aircraft_many(self, hexes: Sequence[str]) -> None:
+        """`drop_aircraft` for many aircraft in one atomic step (one round trip)."""
+        ...
+
     async def active_aircraft(self) -> set[str]:
         """Addresses that have saved state (expired ones may still be listed)."""
         ...

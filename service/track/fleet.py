@@ -181,8 +181,9 @@ class Fleet:
         evicted = self._over_the_cap(set(expired))
         for hex_ in [*expired, *evicted]:
             del self.aircraft[hex_]
-            with suppress(StoreError):  # its keys expire on their own
-                await self.store.drop_aircraft(hex_)
+        if expired or evicted:
+            with suppress(StoreError):  # their keys expire on their own
+                await self.store.drop_aircraft_many([*expired, *evicted])
         saves: list[AircraftSave] = []
         for hex_, aircraft in self.aircraft.items():
             if not aircraft.dirty:

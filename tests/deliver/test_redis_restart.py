@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import signal
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import msgspec
@@ -24,33 +20,8 @@ from service.metrics import Metrics
 from service.settings.receivers import WebhookReceiver
 from service.store import RedisStore
 from service.store.records import OutboxItem
-from tests.support.net import free_port
-from tests.support.paths import require
+from tests.support.redis import RedisProcess
 from tests.support.servers import Serve
-
-
-async def start_redis(port: int, workdir: Path) -> asyncio.subprocess.Process:
-    binary = shutil.which("redis-server")
-    require(binary is not None, "redis-server is not installed (apt-get install redis-server)")
-    assert binary is not None
-    proc = await asyncio.create_subprocess_exec(
-        binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
-        "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    async with asyncio.timeout(10):  # readiness of a process we just started
-        while True:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                return proc
-            except OSError:
-                await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-async def redis_dir(tmp_path: Path) -> AsyncIterator[tuple[int, Path]]:
-    yield free_port(), tmp_path
 
 
 def item(episode: str, sequence: int) -> OutboxItem:
@@ -71,11 +42,11 @@ def item(episode: str, sequence: int) -> OutboxItem:
 
 
 async def test_redis_killed_and_restarted_loses_nothing(
-    redis_dir: tuple[int, Path], monkeypatch: pytest.MonkeyPatch, serve: Serve
+    private_redis: RedisProcess, monkeypatch: pytest.MonkeyPatch, serve: Serve
 ) -> None:
     monkeypatch.setattr(outbox_module, "STORE_RETRY_S", 0.05)
-    port, workdir = redis_dir
-    redis = await start_redis(port, workdir)
+    redis = private_redis
+    await redis.start()
     up, tried, everything = False, asyncio.Event(), asyncio.Event()
     accepted: list[str] = []
     expected = [f"ep{e}-{s}" for e in range(3) for s in range(3)]
@@ -90,7 +61,7 @@ async def test_redis_killed_and_restarted_loses_nothing(
         return web.Response(status=200)
 
     base = await serve({"POST /hook": hook})
-    store = RedisStore(f"redis://127.0.0.1:{port}/0", prefix="bwrestart", timeout_s=1.0)
+    store = RedisStore(redis.url, prefix="bwrestart", timeout_s=1.0)
     receiver = WebhookReceiver(
         name="hook",
         signing="none",
@@ -109,9 +80,8 @@ async def test_redis_killed_and_restarted_loses_nothing(
             running = asyncio.create_task(worker.run())
             try:
                 await asyncio.wait_for(tried.wait(), timeout=10)
-                redis.send_signal(signal.SIGKILL)
-                await redis.wait()
-                redis = await start_redis(port, workdir)  # replays the append-only file
+                await redis.kill()
+                await redis.start()  # replays the append-only file
                 up = True
                 worker.kick()
                 await asyncio.wait_for(everything.wait(), timeout=20)
@@ -121,9 +91,6 @@ async def test_redis_killed_and_restarted_loses_nothing(
         assert await store.outbox_depth() == 0
     finally:
         await store.close()
-        if redis.returncode is None:
-            redis.send_signal(signal.SIGKILL)
-            await redis.wait()
     assert sorted(accepted) == sorted(expected) and len(accepted) == len(set(accepted))
     for e in range(3):
         assert [a for a in accepted if a.startswith(f"ep{e}-")] == [f"ep{e}-{s}" for s in range(3)]

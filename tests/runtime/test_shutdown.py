@@ -15,18 +15,21 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
 
 from service.store import KeySpace
+from tests.runtime.support import RULES, Receiver, TroyFeed, expected, troy_lines
 from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.paths import ROOT
-from tests.support.servers import http_server
+from tests.support.servers import Serve, http_server
 
 PREFIX = "bwshutdowntest"
 T0 = 1_755_081_600.0
@@ -158,3 +161,129 @@ async def test_sigterm_stops_polling_flushes_deliveries_and_saves_state(
         assert b"ae2fd0" in await client.smembers(keys.active)
     finally:
         await client.aclose()
+
+
+def run_config(
+    path: Path, bounds: Path, redis_url: str, prefix: str, base: str, port: int, grace: float
+) -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "boundaries": {"path": str(bounds)},
+                "store": {"redis_url": redis_url, "key_prefix": prefix},
+                "feeds": [TroyFeed([]).config(base)],
+                "rules": RULES,
+                "receivers": [
+                    {
+                        "name": "hook",
+                        "url": f"{base}/hook",
+                        "signing": "none",
+                        "timeout_s": 60,
+                        "backoff_initial_s": 0.05,
+                        "backoff_max_s": 0.2,
+                    }
+                ],
+                "http": {"host": "127.0.0.1", "port": port},
+                "run": {"shutdown_grace_s": grace},
+            }
+        )
+    )
+    return path
+
+
+async def start(config: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERWATCH_")}
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--log-json", "run", "--config", str(config),
+        cwd=ROOT, env=env, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def feed_clock(port: int) -> float | None:
+    """The feed time the service has processed up to (from /metrics), if it answers."""
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            text = await response.text()
+    except aiohttp.ClientError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("borderwatch_feed_clock_seconds "):
+            return float(line.split()[1])
+    return None
+
+
+async def test_sigterm_under_load_exits_within_grace_and_the_outbox_keeps_the_rest(
+    boundaries_path: Path, redis_url: str, troy701_path: Path, tmp_path: Path, serve: Serve
+) -> None:
+    lines = troy_lines(troy701_path)
+    wanted = {n["id"] for n in await expected(boundaries_path, lines, tmp_path)}
+    last_now = json.loads(lines[-1])["now"]
+    feed, receiver = TroyFeed(lines), Receiver(wanted=len(wanted))
+    receiver.hold = True  # every delivery hangs: the worker is as busy as it gets
+    base = await serve({"GET /data/aircraft.json": feed.handle, "POST /hook": receiver.handle})
+    prefix, grace = f"bwload-{os.getpid()}", 2.0
+    port = free_port()
+    config = run_config(tmp_path / "c.yaml", boundaries_path, redis_url, prefix, base, port, grace)
+    first = await start(config)
+    try:
+        async with asyncio.timeout(90):
+            await feed.done.wait()
+            await receiver.holding.wait()
+            while (await feed_clock(port) or 0) < last_now:  # every line processed
+                await asyncio.sleep(0.05)
+        began = time.monotonic()
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(first.wait(), timeout=grace + 10) == 0
+        stopped_in = time.monotonic() - began
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await first.wait()
+    assert stopped_in <= grace + 5, f"stopped in {stopped_in:.1f} s"
+    keys = KeySpace(prefix)
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        assert await client.zcard(keys.outbox_queue) > 0  # the rest waits in the outbox
+    finally:
+        await client.aclose()
+
+    receiver.hold = False
+    receiver.release.set()  # the hung attempt answers 503 now: it was never accepted
+    second = await start(config)
+    try:
+        async with asyncio.timeout(60):
+            await receiver.enough.wait()
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), timeout=30) == 0
+    assert len(receiver.ids()) == len(set(receiver.ids())), "a notification went out twice"
+    assert set(receiver.ids()) == wanted
+
+
+async def test_a_second_signal_exits_at_once(
+    boundaries_path: Path, redis_url: str, troy701_path: Path, tmp_path: Path, serve: Serve
+) -> None:
+    feed, receiver = TroyFeed(troy_lines(troy701_path)), Receiver()
+    receiver.hold = True
+    base = await serve({"GET /data/aircraft.json": feed.handle, "POST /hook": receiver.handle})
+    port = free_port()
+    config = run_config(tmp_path / "c.yaml", boundaries_path, redis_url,
+                        f"bwtwice-{os.getpid()}", base, port, grace=120)  # fmt: skip
+    proc = await start(config)
+    try:
+        async with asyncio.timeout(60):
+            await receiver.holding.wait()  # a delivery hangs: the grace would be long
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)  # the graceful stop has begun
+        began = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), timeout=10) == 130
+        assert time.monotonic() - began < 5
+    finally:
+        receiver.release.set()
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -377,6 +377,30 @@ async def test_silences_and_acknowledgements(store: Store, expire: Expire) -> No
     assert await store.acknowledged("fp") is None
 
 
+async def test_old_dead_letters_and_ended_silences_are_pruned(store: Store) -> None:
+    items = [outbox_item("hook", f"{c}1") for c in "abc"]
+    for item, dead_at in zip(items, (10.0, 20.0, 30.0), strict=True):
+        await store.claim_notification(item.id, ttl_s=TTL, outbox=[item])
+        await store.outbox_bury(msgspec.structs.replace(item, dead_reason="x", dead_at=dead_at))
+    assert await store.prune_dead_letters(25.0) == 2
+    assert [i.key for i in await store.dead_letters()] == ["hook|c1"]
+    assert await store.prune_dead_letters(25.0) == 0
+    for id_, until in (("s1", 5.0), ("s2", 50.0)):
+        await store.add_silence(Silence(id=id_, rule="loiter", until=until, created_at=1.0))
+    assert await store.prune_silences(10.0) == 1
+    assert [s.id for s in await store.silences()] == ["s2"]
+
+
+async def test_drop_many_forgets_each_aircraft_in_one_step(store: Store) -> None:
+    saves = [AircraftSave(h, b"s", [b"p"]) for h in ("ae0001", "ae0002", "ae0003")]
+    await store.save_aircraft_many(saves, max_points=5, ttl_s=TTL)
+    await store.drop_aircraft_many(["ae0001", "ae0003"])
+    assert await store.active_aircraft() == {"ae0002"}
+    assert await store.load_aircraft("ae0001") is None and await store.load_track("ae0003") == []
+    assert await store.load_aircraft("ae0002") == b"s"
+    await store.drop_aircraft_many([])
+
+
 # --- Feed budgets and leases --------------------------------------------------------------
 
 

@@ -75,14 +75,19 @@ class MemoryTracks:
 
     async def drop_aircraft(self, hex_: str) -> None:
         """Forget an aircraft: state, track and active mark."""
+        await self.drop_aircraft_many([hex_])
+
+    async def drop_aircraft_many(self, hexes: Sequence[str]) -> None:
+        """Forget aircraft; atomic because nothing here awaits."""
         now = self._clock()
-        self._states.pop(hex_)
-        self._tracks.pop(hex_)
         active = self._active.get("", now)
-        if active is not None:
-            active.discard(hex_)
-            if not active:
-                self._active.pop("")  # Redis deletes a set whose last member goes
+        for hex_ in hexes:
+            self._states.pop(hex_)
+            self._tracks.pop(hex_)
+            if active is not None:
+                active.discard(hex_)
+        if active is not None and not active:
+            self._active.pop("")  # Redis deletes a set whose last member goes
 
     async def active_aircraft(self) -> set[str]:
         """Addresses with saved state; members whose state expired may still be listed."""

@@ -64,6 +64,16 @@ class RedisTracks(RedisConnection):
             pipe.expire(self._keys.active, ttl_s)
             await pipe.execute()
 
+    async def drop_aircraft_many(self, hexes: Sequence[str]) -> None:
+        """Forget aircraft: state, track and active mark, in one MULTI/EXEC."""
+        if not hexes:
+            return
+        async with self._guard("drop_aircraft"), self._client.pipeline(transaction=True) as pipe:
+            keys = [key for h in hexes for key in (self._keys.aircraft(h), self._keys.track(h))]
+            pipe.delete(*keys)
+            pipe.srem(self._keys.active, *hexes)
+            await pipe.execute()
+
     async def drop_aircraft(self, hex_: str) -> None:
         """Forget an aircraft: state, track and active mark, atomically."""
         async with self._guard("drop_aircraft"), self._client.pipeline(transaction=True) as pipe:
