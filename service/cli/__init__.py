@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from service import logs
+from service import __version__, logs
 from service.cli import (
     alerts,
     backtest,
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="on failure, print the traceback as well"
     )
+    parser.add_argument("--version", action="version", version=f"borderwatch {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(commands)

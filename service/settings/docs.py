@@ -119,7 +119,7 @@ def _bare(annotation: Any) -> Any:
 
 def _type(annotation: Any) -> str:
     text = str(_bare(annotation)).replace("typing.", "").replace("pydantic.types.", "")
-    text = text.replace("<class '", "").replace("'>", "").replace("service.models.", "")
+    text = re.sub(r"<(?:class|enum) '([\w.]+)'>", r"\1", text).replace("service.models.", "")
     text = text.replace("pathlib.", "")
     text = re.sub(r"service\.settings\.\w+\.", "", text)
     return text.replace("|", "\\|")

@@ -83,7 +83,17 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _one_line(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or type(exc).__name__
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{problem}{where}"
+    """Where the parser gave up and, when known, where the construct it was reading
+    began (an unclosed quote is found at the end of the file but opened earlier)."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character or bad UTF-8
+        return f"{exc.reason} at byte or character {exc.position}"
+    text = (getattr(exc, "problem", None) or type(exc).__name__) + _at(exc, "problem_mark")
+    context = getattr(exc, "context", None)
+    if context and getattr(exc, "context_mark", None) is not None:
+        text += f" ({context}{_at(exc, 'context_mark')})"
+    return text
+
+
+def _at(exc: yaml.YAMLError, name: str) -> str:
+    mark = getattr(exc, name, None)
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,9 @@ def test_commands_work_from_any_directory(files: Path, boundaries_path: Path) ->
     assert validate.returncode == 0 and "webhook (url ${BORDERWATCH_WEBHOOK_URL:-} is empty)" in (
         validate.stdout
     )
+
+
+def test_version_is_the_installed_distribution(tmp_path: Path) -> None:
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"borderwatch {version('borderwatch')}"

@@ -152,6 +152,8 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path, text: str, expected: st
         ("identify:\n  watch: {xyz: military}", "24-bit hex"),
         ("- just\n- a list", "top level must be a mapping"),
         ("store: [unclosed", "not valid YAML"),
+        ('store:\n  redis_url: "abc\nrules: []\n', "quoted scalar at line 2, column 14"),
+        ('store: "\x01"', "special characters are not allowed at byte or character 8"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
