@@ -34,8 +34,8 @@ from service.alerts.payload import (
 )
 from service.detect.events import AirspaceFacts, Event, LoiterFacts, SignalFacts, SquawkFacts
 from service.detect.squawk import meaning as squawk_meaning
-from service.geo import format_latlon
 from service.locate.countries import country_name
+from service.locate.geo import format_latlon
 from service.models import Identity
 from service.settings import Rule
 from service.track import TrackPoint

@@ -23,7 +23,7 @@ import msgspec
 import numpy as np
 
 from service.detect.events import Event, LoiterFacts
-from service.geo import bearing_deg, haversine_km, local_km, turn_deg
+from service.locate.geo import bearing_deg, haversine_km, local_km, turn_deg
 from service.locate.places import nearest_place
 from service.models import Identity
 from service.settings import LoiterRule

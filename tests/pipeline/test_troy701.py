@@ -66,7 +66,7 @@ def story_facts(troy701_path: Path, boundaries_path: Path) -> dict[str, float]:
     track = troy_track(troy701_path)
     crossing = next(t for t, lat, lon in track if boundaries.locate(lat, lon).country == "MX")
     # The orbit begins where the track first comes within 25 km of Valle de Bravo.
-    from service.geo import haversine_km
+    from service.locate.geo import haversine_km
 
     orbit_start = next(t for t, lat, lon in track if haversine_km(lat, lon, 19.19, -100.13) < 25)
     return {"crossing": crossing, "orbit_start": orbit_start, "last_seen": track[-1][0]}
