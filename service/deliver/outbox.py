@@ -156,6 +156,10 @@ class OutboxWorker:
             task.cancel()
         with suppress(asyncio.CancelledError):
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        with suppress(StoreError):
+            await self._record_delivered(list(self.unrecorded.values()))
+        if self.unrecorded:  # the receivers deduplicate on the id
+            log.warning("outbox.unrecorded_at_exit", sent_again_after_restart=len(self.unrecorded))
         self._set_leader(False)
         self._renewed_at = -math.inf
         try:
@@ -190,9 +194,9 @@ class OutboxWorker:
         """One pass: bury, start due sends; return seconds until the next pass is due."""
         now = self.clock.time()
         leader = await self.hold_lease(now)
-        if leader:
-            # First what was delivered while the store was down: out of the outbox.
-            await self._record_unrecorded()
+        # First what was delivered while the store was down: out of the outbox (leader
+        # or not: another instance must not send it again).
+        await self._record_delivered(list(self.unrecorded.values()))
         pending = await self.store.outbox_pending(PENDING_LIMIT)
         await self._gauges(pending, now)
         # The next pass comes in time to renew the lease (or to try for it again).
@@ -281,11 +285,11 @@ class OutboxWorker:
         logger = log.bind(receiver=receiver.name, ids=[i.id for i in items], status=attempt.label)
         if attempt.outcome is DeliveryOutcome.DELIVERED:
             for item in items:
-                await self._record_delivered(item)
                 if item.kind != "resolved":  # the repeat interval counts from here
                     self._remember_update((receiver.name, item.fingerprint), item.at)
                 self.metrics.deliveries.labels(receiver.name, attempt.outcome).inc()
             logger.info("webhook.delivered")
+            await self._record_delivered(items)
         elif attempt.outcome is DeliveryOutcome.REJECTED:
             logger.error("webhook.rejected")
             for item in items:
@@ -338,19 +342,14 @@ class OutboxWorker:
         self._dead_counted_at = -DEAD_REFRESH_S  # recount at the next pass
         log.error("outbox.dead_letter", receiver=item.receiver, id=item.id, reason=reason)
 
-    async def _record_delivered(self, item: OutboxItem) -> None:
-        """Take a delivered entry out of the outbox; while the store is down, remember
-        it here, so that it is never sent again (only recorded, once the store is back)."""
-        try:
+    async def _record_delivered(self, items: list[OutboxItem]) -> None:
+        """Take delivered entries out of the outbox. All are marked first: when the
+        store fails part way, the rest are remembered here, never sent again, and only
+        recorded once the store is back (StoreError propagates)."""
+        self.unrecorded.update((item.key, item) for item in items)
+        for item in items:
             await self.store.outbox_done(item, sent_ttl_s=self.sent_ttl_s)
-        except StoreError:
-            self.unrecorded[item.key] = item
-            raise
-        self.unrecorded.pop(item.key, None)
-
-    async def _record_unrecorded(self) -> None:
-        for item in list(self.unrecorded.values()):
-            await self._record_delivered(item)
+            self.unrecorded.pop(item.key, None)  # a concurrent pass may have done it
 
     def _remember_update(self, episode: tuple[str, str], at: float) -> None:
         self.last_update_at[episode] = at

@@ -94,8 +94,8 @@ def decode_states(
             raise FeedDecodeError("invalid_json", str(exc)) from None
     if envelope.time is None:
         raise FeedDecodeError("missing_now")
-    now = float(envelope.time)
-    if not 0 < now < 1e11:
+    now = _num(envelope.time)
+    if now is None or not 0 < now < 1e11:
         raise FeedDecodeError("bad_now", repr(now))
     rows = envelope.states or []  # null states: nothing received, a valid empty answer
     if len(rows) + sum(rejected.values()) > max_aircraft:
@@ -139,7 +139,10 @@ def _num(value: Any) -> float | None:
     # bool is an int subclass in Python; a true/false where a number belongs is junk.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return value if math.isfinite(value) else None
 
 

@@ -48,24 +48,26 @@ async def replay(pipeline: Pipeline, path: str | Path) -> AsyncGenerator[list[No
 
 
 def judged(items: Iterator[ReplayItem]) -> Iterator[tuple[Snapshot | None, str]]:
-    """Each line as (snapshot, "") or (None, why it is not played), in order."""
+    """Each line as (snapshot, "") or (None, why it is not played). Snapshots keep
+    their order; a line that is no snapshot is answered at once, ahead of the up to
+    three snapshots waiting for their neighbours, so bad lines never pile up."""
     before: deque[float] = deque(maxlen=_AROUND)  # times of the snapshots played
-    ahead: deque[ReplayItem] = deque()
+    ahead: deque[Snapshot] = deque()
     for item in items:
-        ahead.append(item)
-        if sum(i.snapshot is not None for i in ahead) > _AROUND:
+        if item.snapshot is None:
+            yield None, item.error or "malformed_line"
+            continue
+        ahead.append(item.snapshot)
+        if len(ahead) > _AROUND:
             yield _judge(ahead.popleft(), before, ahead)
     while ahead:
         yield _judge(ahead.popleft(), before, ahead)
 
 
 def _judge(
-    item: ReplayItem, before: deque[float], ahead: deque[ReplayItem]
+    snapshot: Snapshot, before: deque[float], ahead: deque[Snapshot]
 ) -> tuple[Snapshot | None, str]:
-    snapshot = item.snapshot
-    if snapshot is None:
-        return None, item.error or "malformed_line"
-    after = [i.snapshot.now for i in ahead if i.snapshot is not None][:_AROUND]
+    after = [s.now for s in ahead]
     window = sorted([*before, snapshot.now, *after])
     # The lower median: at the start of a recording (no snapshot before) the window
     # is even, and the upper middle could be a bad date.

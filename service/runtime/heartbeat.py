@@ -12,7 +12,7 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import msgspec
 import structlog
@@ -51,10 +51,7 @@ async def beat_forever(
     failing = False
     while True:
         if app.pipeline.notify.pending:
-            produced = await app.pipeline.notify.flush()
-            await record_notifications(app, produced)
-            if produced and worker is not None:
-                worker.kick()
+            await hand_over(app, await app.pipeline.notify.flush(), worker)
         try:
             await app.store.heartbeat(heartbeat_value(app, started_at), ttl_s=HEARTBEAT_TTL_S)
         except StoreError as exc:
@@ -66,6 +63,16 @@ async def beat_forever(
                 log.info("heartbeat.recovered")
             failing = False
         await asyncio.sleep(interval_s)
+
+
+async def hand_over(
+    app: App, produced: Sequence[Notification], worker: OutboxWorker | None
+) -> None:
+    """After notifications were claimed (and their deliveries queued durably): record
+    them for the API and wake the delivery worker, rather than wait for its next pass."""
+    await record_notifications(app, produced)
+    if produced and worker is not None:
+        worker.kick()
 
 
 async def record_notifications(app: App, notifications: Iterable[Notification]) -> None:

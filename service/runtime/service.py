@@ -36,7 +36,7 @@ from service.http import build_http_app
 from service.metrics import Metrics
 from service.models import Snapshot
 from service.runtime.buffer import SnapshotBuffer
-from service.runtime.heartbeat import beat_forever, farewell, record_notifications
+from service.runtime.heartbeat import beat_forever, farewell, hand_over, record_notifications
 from service.settings import Settings
 from service.store.base import StoreError
 
@@ -138,6 +138,13 @@ async def _live(
             log.warning("service.unprocessed", snapshots=len(buffer))
         consumer.cancel()
         beater.cancel()
+        notify = app.pipeline.notify
+        if notify.pending:  # the store was down: one more try, within the grace
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, deadline - loop.time())):
+                    await record_notifications(app, await notify.flush())
+            if notify.pending:
+                log.error("service.notifications_lost", waiting_for_store=len(notify.pending))
         await worker.close(grace_s=max(0.0, deadline - loop.time()))
 
 
@@ -155,10 +162,7 @@ async def _consume(
             # Fused in this process, so new to it; only the restored clock of the last
             # run (taken from a faster feed) can be later. Its points are judged by time.
             snapshot = Snapshot(clock + 0.001, snapshot.positions, snapshot.rejected)
-        produced = await app.pipeline.process(snapshot, source="live")
-        await record_notifications(app, produced)
-        if produced:
-            worker.kick()  # queued durably by the pipeline; deliver without waiting
+        await hand_over(app, await app.pipeline.process(snapshot, source="live"), worker)
         buffer.done()
 
 

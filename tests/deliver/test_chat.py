@@ -27,7 +27,7 @@ from service.locate import Boundaries
 from service.metrics import Metrics
 from service.render.map import MapSpec, render_png
 from service.settings.receivers import DiscordReceiver, Receiver, SlackReceiver
-from service.store import MemoryStore
+from service.store import MemoryStore, StoreError
 from service.store.records import OutboxItem
 from tests.support.paths import ROOT
 from tests.support.servers import http_server
@@ -204,6 +204,42 @@ async def test_outbox_delivers_slack_and_discord_grouped_by_aircraft(
             assert message["allowed_mentions"] == {"parse": []}
         else:
             assert sum(b["type"] == "divider" for b in message["blocks"]) == 3
+
+
+class DoneFailsOnce(MemoryStore):
+    """Marking the second entry of a delivered group done fails once (the store went
+    away between two writes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def outbox_done(self, item: OutboxItem, *, sent_ttl_s: int, sent: bool = True) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            raise StoreError("redis at redis://x: outbox_done failed: ConnectionError")
+        await super().outbox_done(item, sent_ttl_s=sent_ttl_s, sent=sent)
+
+
+async def test_a_delivered_group_is_never_sent_again_when_the_store_fails_midway(
+    chat_server: tuple[str, list[tuple[str, Any, bytes | None]]],
+) -> None:
+    base, received = chat_server
+    store = DoneFailsOnce()
+    for i in range(3):
+        payload = dict(hostile_payload(i), fingerprint=f"ep{i}")
+        assert await store.claim_notification(
+            payload["id"], ttl_s=60, outbox=[chat_item("slack", i, payload)]
+        )
+    receivers: list[Receiver] = [
+        SlackReceiver(name="slack", type="slack", url=SecretStr(f"{base}/slack"))
+    ]
+    async with aiohttp.ClientSession() as session:
+        worker = OutboxWorker(store, session, receivers, Metrics(), sent_ttl_s=60)
+        assert await worker.drain(timeout_s=10) == 0
+    assert store.calls == 4  # 1 done, 1 failed; the next pass records the other 2
+    assert [kind for kind, _, _ in received] == ["slack"]  # one message, sent once
+    assert worker.unrecorded == {}
 
 
 def test_map_png_shows_track_border_entry_and_orbit(boundaries_path: Path) -> None:

@@ -41,6 +41,7 @@ JSON = st.recursive(
     | st.booleans()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.just(10**400)  # JSON allows it; no float holds it
     | st.text(max_size=20),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
@@ -72,6 +73,7 @@ HOSTILE_FRAGMENTS = [
     b'"\xff\xfe"',
     b'"\\ud800"',
     b"12345678901234567890123456789012345678901234567890",
+    b"1" + b"0" * 400,
 ]
 
 
@@ -165,6 +167,12 @@ def test_opensky_good_rows_survive_next_to_bad_ones(rows: list[list[Any]]) -> No
     snapshot = decode_states(json.dumps(body).encode(), source="fuzz")
     assert "ae2fd0" in {p.hex for p in snapshot.positions}
     assert len(snapshot.positions) + sum(snapshot.rejected.values()) == len(rows) + 1
+
+
+@pytest.mark.parametrize("time_", [b"1" + b"0" * 400, b"-1" + b"0" * 400])
+def test_opensky_time_beyond_any_float_is_bad_now(time_: bytes) -> None:
+    with pytest.raises(FeedDecodeError, match="bad_now"):
+        decode_states(b'{"time": ' + time_ + b', "states": []}', source="fuzz")
 
 
 @FUZZ
