@@ -31,6 +31,7 @@ from service.alerts.payload import (
     SignalRef,
     SquawkRef,
     encode,
+    iso,
 )
 from service.detect.events import AirspaceFacts, Event, LoiterFacts, SignalFacts, SquawkFacts
 from service.detect.squawk import meaning as squawk_meaning
@@ -153,11 +154,6 @@ def position_ref(point: TrackPoint) -> PositionRef:
         track_deg=point.track_deg,
         squawk=point.squawk if point.squawk is not None else UNSET,
     )
-
-
-def iso(timestamp: float) -> str:
-    """ISO 8601 UTC with seconds, e.g. 2025-08-13T08:41:10Z."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _hhmm(timestamp: float) -> str:

@@ -9,6 +9,7 @@ maps and the API's filters. Field order is the order on the wire; a field that i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 import msgspec
@@ -17,6 +18,11 @@ from msgspec import UNSET, UnsetType
 PAYLOAD_VERSION = "1"
 Status = Literal["firing", "resolved"]
 Kind = Literal["opened", "update", "resolved"]
+
+
+def iso(timestamp: float) -> str:
+    """A payload time: ISO 8601 UTC with seconds, e.g. 2025-08-13T08:41:10Z."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RuleRef(msgspec.Struct):

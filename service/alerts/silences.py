@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from service.alerts.notification import iso
+from service.alerts.payload import iso
 from service.models import is_address
 from service.store.base import Store
 from service.store.records import OutboxItem, Silence

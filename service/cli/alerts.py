@@ -13,22 +13,17 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from service.alerts.silences import (
-    SilenceError,
-    acknowledge,
-    dead_letter_json,
-    expire_silence,
-    new_silence,
-    silence_json,
-)
-from service.cli.common import CONFIG_HELP
+from service.cli.common import add_config, settings_of
 from service.cli.errors import UsageError, address
-from service.settings import ConfigError, load_settings
-from service.store import RedisStore
-from service.store.base import Store
+from service.settings import ConfigError
+
+if TYPE_CHECKING:
+    from service.store.base import Store
+
+# The store and alert modules are imported by the commands that use them, not here:
+# every other command starts without Redis and aiohttp loaded.
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -78,15 +73,18 @@ def register(commands: Any) -> None:
                         help="which ones (as listed under key); none: all")  # fmt: skip
     resend.set_defaults(func=_run(_dead_resend))
     for sub in (add, listing, expire, ack, dead_list, resend):
-        sub.add_argument("--config", type=Path, help=CONFIG_HELP)
+        add_config(sub)
 
 
-Action = Callable[[Store, argparse.Namespace, float], Awaitable[int]]
+Action = Callable[["Store", argparse.Namespace, float], Awaitable[int]]
 
 
 def _run(action: Action) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
-        settings = load_settings(args.config)
+        from service.alerts.silences import SilenceError
+        from service.store import RedisStore
+
+        settings = settings_of(args)
         url = settings.store.redis_url
         if url is None:
             raise ConfigError(
@@ -114,6 +112,8 @@ def _print(obj: Any) -> None:
 
 
 async def _silences_add(store: Store, args: argparse.Namespace, now: float) -> int:
+    from service.alerts.silences import new_silence, silence_json
+
     silence = new_silence(rule=args.rule, hex_=args.hex, country=args.country,
                           duration_s=args.duration, comment=args.comment, now=now)  # fmt: skip
     await store.add_silence(silence)
@@ -122,6 +122,8 @@ async def _silences_add(store: Store, args: argparse.Namespace, now: float) -> i
 
 
 async def _silences_list(store: Store, args: argparse.Namespace, now: float) -> int:
+    from service.alerts.silences import silence_json
+
     for silence in sorted(await store.silences(), key=lambda s: s.created_at):
         if args.all or silence.active(now):
             _print(silence_json(silence, now))
@@ -129,6 +131,8 @@ async def _silences_list(store: Store, args: argparse.Namespace, now: float) -> 
 
 
 async def _silences_expire(store: Store, args: argparse.Namespace, now: float) -> int:
+    from service.alerts.silences import expire_silence
+
     if await expire_silence(store, args.id, now):
         return 0
     print(f"borderwatch: no active silence {args.id}", file=sys.stderr)
@@ -136,12 +140,16 @@ async def _silences_expire(store: Store, args: argparse.Namespace, now: float) -
 
 
 async def _ack(store: Store, args: argparse.Namespace, now: float) -> int:
+    from service.alerts.silences import acknowledge
+
     await acknowledge(store, args.fingerprint, by=args.by, now=now)
     _print({"acknowledged": args.fingerprint, "by": args.by})
     return 0
 
 
 async def _dead_list(store: Store, args: argparse.Namespace, now: float) -> int:
+    from service.alerts.silences import dead_letter_json
+
     for item in sorted(await store.dead_letters(), key=lambda i: i.dead_at):
         _print(dead_letter_json(item))
     return 0

@@ -11,6 +11,9 @@ from typing import Any
 
 import structlog
 
+from service.cli.errors import RuntimeFailure
+from service.settings.model import DEFAULT_BOUNDARIES
+
 log = structlog.get_logger(__name__)
 
 
@@ -21,7 +24,13 @@ def register(commands: Any) -> None:
     build = actions.add_parser(
         "build", help="download the maritime boundaries (npm) and build the index"
     )
-    build.add_argument("--out", type=Path, default=Path("var/boundaries.bin"))
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_BOUNDARIES,
+        help="where to write it (default: var/boundaries.bin of this checkout, where the "
+        "config's default `boundaries.path` looks)",
+    )
     build.set_defaults(func=build_command)
 
 
@@ -30,5 +39,7 @@ def build_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
     command = [sys.executable, "-m", "service.locate.build", "--out", str(args.out)]
     result = subprocess.run(command, check=False)
+    if result.returncode != 0:  # the builder said why on stderr
+        raise RuntimeFailure(f"building the boundary index failed (exit {result.returncode})")
     log.info("boundaries.built", seconds=round(time.monotonic() - started, 1), out=str(args.out))
-    return result.returncode
+    return 0

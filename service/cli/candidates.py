@@ -13,12 +13,12 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from service.app import build_app
 from service.cli.common import add_config, existing_file, settings_of
-from service.pipeline import replay
-from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -45,6 +45,10 @@ def candidates_command(args: argparse.Namespace) -> int:
 
 async def list_candidates(settings: Settings, path: str, out: TextIO) -> str:
     """Replay `path`, write the candidates to `out`; return a summary line."""
+    # Imported here, not at the top: every other command starts without them.
+    from service.app import build_app
+    from service.pipeline import replay
+
     started = time.monotonic()
     # A fresh in-process store: saved state would make the replay skip snapshots as
     # already processed, and a review run must not touch the service's state.

@@ -14,9 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import NoReturn
 
-from service.locate import BoundariesError
 from service.settings import ConfigError
-from service.store import StoreError
 
 USAGE = 2
 FAILURE = 1
@@ -33,6 +31,10 @@ class RuntimeFailure(RuntimeError):
 
 def classify(exc: BaseException) -> tuple[int, str]:
     """(exit code, one-line message) for an exception that ends a command."""
+    # Imported on failure only: a command that needs neither starts without them.
+    from service.locate import BoundariesError
+    from service.store import StoreError
+
     if isinstance(exc, KeyboardInterrupt):
         return INTERRUPTED, "interrupted"
     if isinstance(exc, UsageError):

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from service.cli.common import existing_file
-from service.feeds.opensky import decode_states
 from service.feeds.readsb import MAX_RESPONSE_BYTES, FeedDecodeError, decode_snapshot
 from service.feeds.sbs import SbsAssembler
 from service.models import Position, Snapshot
@@ -65,17 +65,20 @@ def position_json(position: Position) -> dict[str, object]:
 
 def _decode(data: bytes, fmt: Format, source: str) -> Snapshot:
     if fmt == "opensky":
+        from service.feeds.opensky import decode_states  # with its client: aiohttp
+
         return decode_states(data, source=source)
     if fmt == "sbs":
         assembler = SbsAssembler(source)
         positions: list[Position] = []
+        rejected: Counter[str] = Counter()
         for line in data.decode("ascii", "replace").splitlines():
             assembler.feed(line)
             # Every new fix is a position, as the live stream would hand it on.
-            positions.extend(assembler.drain().positions)
-        snapshot = assembler.drain()
-        snapshot.positions = positions
-        return snapshot
+            drained = assembler.drain()
+            positions.extend(drained.positions)
+            rejected.update(drained.rejected)
+        return Snapshot(assembler.latest, positions, dict(rejected))
     return decode_snapshot(data, source=source, now_unit="auto" if fmt == "adsbx" else "s")
 
 

@@ -7,16 +7,17 @@ import asyncio
 import contextlib
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import aiohttp
 import structlog
 
-from service.app import build_app, build_worker
 from service.cli.common import add_config, existing_file, settings_of
-from service.deliver.outbox import OutboxWorker
-from service.pipeline import replay as replay_recording
-from service.settings import Settings
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from service.deliver.outbox import OutboxWorker
+    from service.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,12 @@ def replay_command(args: argparse.Namespace) -> int:
 
 async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -> str:
     """Replay `path`; print (or deliver) each notification; return the summary line."""
+    # Imported here, not at the top: every other command starts without them.
+    import aiohttp
+
+    from service.app import build_app, build_worker
+    from service.pipeline import replay as replay_recording
+
     started = time.monotonic()
     app = await build_app(settings, deliver=deliver)
     session: aiohttp.ClientSession | None = None

@@ -4,7 +4,8 @@ notifications waiting for it.
 The JSON webhook gets one notification per request, as stored (webhook.py); Slack
 (slack.py) and Discord (discord.py) get the notifications of one aircraft together in
 one message, Discord with the map attached. A payload that cannot be read back raises
-`PayloadError`: it can never be delivered, so the worker buries it.
+`PayloadError`: it can never be delivered, so the worker buries it (only it: the
+others of its message go in the next one).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ MapDrawer = Callable[[OutboxItem], Awaitable[bytes | None]]
 
 
 class PayloadError(ValueError):
-    """A stored payload is not a version-1 notification."""
+    """A stored payload is not a version-1 notification; `item` is its outbox entry."""
+
+    def __init__(self, item: OutboxItem, message: str) -> None:
+        super().__init__(message)
+        self.item = item
 
 
 def group_size(receiver: Receiver) -> int:
@@ -41,7 +46,7 @@ def payload_of(item: OutboxItem) -> Payload:
     try:
         return decode(bytes(item.payload))
     except msgspec.DecodeError as exc:
-        raise PayloadError(f"stored payload of {item.id} is unreadable: {exc}") from None
+        raise PayloadError(item, f"stored payload of {item.id} is unreadable: {exc}") from None
 
 
 async def build(

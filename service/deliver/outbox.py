@@ -263,9 +263,9 @@ class OutboxWorker:
         try:
             outgoing = await build(receiver, items, now=now, draw_map=self.draw_map)
         except PayloadError as exc:
-            # Unreadable forever: retrying would only block the episode behind it.
-            for item in items:
-                await self._bury(item, str(exc), now, DeliveryOutcome.REJECTED)
+            # Unreadable forever: retrying would only block the episode behind it. The
+            # readable ones of the message stay pending and go in the next pass.
+            await self._bury(exc.item, str(exc), now, DeliveryOutcome.REJECTED)
             return
         assert receiver.url is not None  # disabled receivers are never started
         started = time.monotonic()

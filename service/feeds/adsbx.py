@@ -67,7 +67,10 @@ class AdsbxAdapter:
 
     def decode(self, response: HttpResponse, request: FeedRequest) -> Snapshot:
         return decode_snapshot(
-            response.body, source=self.feed.name, max_aircraft=self.feed.max_aircraft
+            response.body,
+            source=self.feed.name,
+            max_aircraft=self.feed.max_aircraft,
+            max_bytes=self.feed.max_bytes,
         )
 
     def remaining_reported(self, response: HttpResponse) -> float | None:
@@ -101,6 +104,7 @@ class ReadsbAdapter:
             response.body,
             source=self.feed.name,
             max_aircraft=self.feed.max_aircraft,
+            max_bytes=self.feed.max_bytes,
             now_unit="s",
         )
 

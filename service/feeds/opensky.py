@@ -295,7 +295,10 @@ class OpenSkyAdapter:
 
     def decode(self, response: HttpResponse, request: FeedRequest) -> Snapshot:
         return decode_states(
-            response.body, source=self.feed.name, max_aircraft=self.feed.max_aircraft
+            response.body,
+            source=self.feed.name,
+            max_aircraft=self.feed.max_aircraft,
+            max_bytes=self.feed.max_bytes,
         )
 
     def remaining_reported(self, response: HttpResponse) -> float | None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from service.alerts.notification import iso, position_ref
+from service.alerts.notification import position_ref
+from service.alerts.payload import iso
 from service.feeds.status import FeedStatus
 from service.locate.countries import country_name
 from service.models import Identity

@@ -23,7 +23,13 @@ from service.settings.feeds import (
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
 from service.settings.load import ROOT
-from service.settings.model import AreaSettings, BoundarySettings, StoreSettings, TrackSettings
+from service.settings.model import (
+    AreaSettings,
+    BoundarySettings,
+    RunSettings,
+    StoreSettings,
+    TrackSettings,
+)
 from service.settings.receivers import DiscordReceiver, Route, SlackReceiver, WebhookReceiver
 from service.settings.rules import (
     ForeignAirspaceRule,
@@ -56,6 +62,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("receivers[] (type: discord)", DiscordReceiver),
     ("receivers[].route", Route),
     ("http", HttpSettings),
+    ("run", RunSettings),
 ]
 
 HEADER = """# Configuration reference

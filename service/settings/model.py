@@ -82,7 +82,8 @@ class TrackSettings(_Model):
         default=20_000,
         gt=0,
         description="Aircraft followed at most (memory and store keys stay bounded); "
-        "beyond it the least recently heard are forgotten first.",
+        "beyond it the least recently heard are forgotten first, those in an open "
+        "episode last.",
     )
     min_spacing_s: float = Field(
         default=5, ge=0, description="Closer positions are not added to the track history."

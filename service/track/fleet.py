@@ -178,7 +178,7 @@ class Fleet:
             for hex_, aircraft in self.aircraft.items()
             if now - _heard(aircraft, now) > ttl and not still_open(aircraft)
         ]
-        evicted = self._over_the_cap(set(expired))
+        evicted = self._over_the_cap(set(expired), still_open)
         for hex_ in [*expired, *evicted]:
             del self.aircraft[hex_]
         if expired or evicted:
@@ -220,16 +220,19 @@ class Fleet:
             await self.store.set_feed_clock(now)
         return expired, evicted
 
-    def _over_the_cap(self, leaving: set[str]) -> list[str]:
-        """The least recently heard aircraft beyond the cap, a tenth of it more at once
-        (so a flood of new addresses costs one sort per tenth, not one per aircraft)."""
+    def _over_the_cap(self, leaving: set[str], still_open: Callable[[Aircraft], bool]) -> list[str]:
+        """The aircraft beyond the cap, a tenth of it more at once (so a flood of new
+        addresses costs one sort per tenth, not one per aircraft): those without an open
+        episode first (an open one must still resolve), each the least recently heard."""
         cap = self.settings.max_aircraft
         excess = len(self.aircraft) - len(leaving) - cap
         if excess <= 0:
             return []
         staying = ((a, hex_) for hex_, a in self.aircraft.items() if hex_ not in leaving)
         oldest = heapq.nsmallest(
-            excess + cap // 10, staying, key=lambda pair: _heard(pair[0], math.inf)
+            excess + cap // 10,
+            staying,
+            key=lambda pair: (still_open(pair[0]), _heard(pair[0], math.inf)),
         )
         return [hex_ for _, hex_ in oldest]
 

@@ -242,6 +242,29 @@ async def test_a_delivered_group_is_never_sent_again_when_the_store_fails_midway
     assert worker.unrecorded == {}
 
 
+async def test_an_unreadable_payload_is_buried_alone_and_its_message_goes_without_it(
+    chat_server: tuple[str, list[tuple[str, Any, bytes | None]]],
+) -> None:
+    base, received = chat_server
+    store = MemoryStore()
+    for i in range(3):
+        payload = dict(hostile_payload(i), fingerprint=f"ep{i}")
+        entry = chat_item("slack", i, payload)
+        if i == 1:
+            entry = msgspec.structs.replace(entry, payload=msgspec.Raw(b'{"version": 99}'))
+        assert await store.claim_notification(payload["id"], ttl_s=60, outbox=[entry])
+    receivers: list[Receiver] = [
+        SlackReceiver(name="slack", type="slack", url=SecretStr(f"{base}/slack"))
+    ]
+    async with aiohttp.ClientSession() as session:
+        worker = OutboxWorker(store, session, receivers, Metrics(), sent_ttl_s=60)
+        assert await worker.drain(timeout_s=10) == 0
+    dead = await store.dead_letters()
+    assert [d.sequence for d in dead] == [1] and "unreadable" in (dead[0].dead_reason or "")
+    ((kind, message, _),) = received
+    assert kind == "slack" and sum(b["type"] == "divider" for b in message["blocks"]) == 2
+
+
 def test_map_png_shows_track_border_entry_and_orbit(boundaries_path: Path) -> None:
     boundaries = Boundaries.load(boundaries_path)
     mexico, usa = boundaries.index_of("MX"), boundaries.index_of("US")

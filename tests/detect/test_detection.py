@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from service.alerts.notification import iso
+from service.alerts.payload import iso
 from service.cli.replay import replay
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AirspaceFacts, LoiterFacts

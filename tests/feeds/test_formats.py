@@ -7,6 +7,7 @@ import json
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -301,6 +302,26 @@ def test_feeds_decode_command_prints_positions_and_rejects() -> None:
         check=False,
     )
     assert bad.returncode == 1 and "missing_now" in bad.stderr
+
+
+def test_feeds_decode_sbs_counts_the_rejected_lines(tmp_path: Path) -> None:
+    head = "MSG,3,1,1,{hex},1,2025/08/13,08:00:00.000,2025/08/13,08:00:00.000,,{alt},80,90"
+    lines = [
+        head.format(hex="AE2FD0", alt=999999) + ",19.2,-100.1,0,,,,,0",  # impossible altitude
+        head.format(hex="ZZZZZZ", alt=20000) + ",19.2,-100.1,0,,,,,0",  # not an address
+        head.format(hex="AE2FD1", alt=20000) + ",19.2,-100.1,0,,,,,0",
+    ]
+    capture = tmp_path / "capture.sbs"
+    capture.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "feeds", "decode", "--format", "sbs", str(capture)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert [json.loads(line)["hex"] for line in result.stdout.splitlines()] == ["ae2fd1"]
+    assert "rejected: bad_altitude 1, bad_hex 1" in result.stderr
 
 
 async def test_host_spacing_keeps_one_request_per_second_per_public_host() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,13 @@ def test_schema_documents_every_rule_type() -> None:
     for name in ("ForeignAirspaceRule", "LoiterRule", "SignalLostRule", "WebhookReceiver"):
         assert name in defs
     assert defs["LoiterRule"]["properties"]["max_gap_s"]["description"]
+
+
+def test_configuration_reference_has_a_section_for_every_top_level_key() -> None:
+    from service.settings.docs import SECTIONS
+
+    documented = {re.match(r"[a-z_]+", title)[0] for title, _ in SECTIONS}  # type: ignore[index]
+    assert documented == set(Settings.model_fields)
 
 
 def test_configuration_reference_is_current_and_complete() -> None:

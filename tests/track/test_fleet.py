@@ -1,5 +1,6 @@
-"""The fleet: bounded (the least recently heard go first beyond `track.max_aircraft`),
-and nothing lost while the store is down (changes stay marked until a save succeeds)."""
+"""The fleet: bounded (beyond `track.max_aircraft` the least recently heard go first,
+those in an open episode last), and nothing lost while the store is down (changes stay
+marked until a save succeeds)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,16 @@ async def test_the_least_recently_heard_are_forgotten_beyond_the_cap() -> None:
     assert expired == [] and evicted == ["ae0005", "ae0006", "ae0007", "ae0008"]
     assert len(fleet) == 9 and "ae0009" in fleet.aircraft and "af0002" in fleet.aircraft
     assert await store.active_aircraft() == set(fleet.aircraft)  # dropped from the store
+
+
+async def test_an_aircraft_with_an_open_episode_is_evicted_last() -> None:
+    fleet = Fleet(
+        MemoryStore(), TrackSettings(max_aircraft=10), aircraft_ttl_s=3600, max_skew_s=1e12
+    )
+    follow(fleet, [f"ae{i:04x}" for i in range(10)], T0)
+    follow(fleet, [f"af{i:04x}" for i in range(3)], T0 + 60)
+    # ae0000 and ae0001, heard longest ago, are in an open episode (say signal lost).
+    open_ = {"ae0000", "ae0001"}
+    expired, evicted = await fleet.save(T0 + 60, lambda a: a.identity.hex in open_)
+    assert expired == [] and evicted == ["ae0002", "ae0003", "ae0004", "ae0005"]
+    assert open_ <= set(fleet.aircraft)
