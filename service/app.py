@@ -44,7 +44,6 @@ class App:
     boundaries: Boundaries
     pipeline: Pipeline
     maps: MapRenderer
-    health: StoreHealth
     restored: bool = True  # the saved state is loaded (`borderwatch run` may start without)
 
     @property
@@ -158,7 +157,6 @@ async def build_app(
         boundaries=boundaries,
         pipeline=pipeline,
         maps=maps,
-        health=health,
         restored=restore,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from service.models import Position, Snapshot
 
-__all__ = ["FuseStats", "Fuser", "newest_per_aircraft"]
+__all__ = ["FuseStats", "Fuser", "dated_after", "newest_per_aircraft"]
 
 # Positions of addresses not heard for this long are forgotten (bounded memory); a
 # report older than that arriving later is still dropped as stale by the pipeline.
@@ -33,6 +33,15 @@ def newest_per_aircraft(positions: list[Position]) -> list[Position]:
     return list(newest.values())
 
 
+def dated_after(snapshot: Snapshot, clock: float | None) -> Snapshot:
+    """`snapshot`, dated just after `clock` when it is not newer: the pipeline skips a
+    snapshot not newer than its feed clock, but the new positions of a feed a little
+    behind another (or behind a restored clock) still count; each keeps its own time."""
+    if clock is None or snapshot.now > clock:
+        return snapshot
+    return Snapshot(clock + _STEP_S, snapshot.positions, snapshot.rejected)
+
+
 @dataclass(slots=True)
 class FuseStats:
     """What fusion dropped, by why."""
@@ -46,11 +55,9 @@ class FuseStats:
 class Fuser:
     """Keeps the newest fix time per address and filters snapshots against it."""
 
-    def __init__(self, after: float | None = None) -> None:
-        """`after`: a feed time every fused snapshot must come after (the clock of a
-        pipeline restored from the store)."""
+    def __init__(self) -> None:
         self.newest: dict[str, float] = {}
-        self.now: float | None = after
+        self.now: float | None = None
         self.stats = FuseStats()
         self._pruned_at = 0.0
 
@@ -73,13 +80,10 @@ class Fuser:
             self.stats.by_source[position.source] = self.stats.by_source.get(position.source, 0) + 1
         if not kept and not snapshot.rejected:
             return None
-        now = snapshot.now
-        if self.now is not None and now <= self.now:
-            # A feed a little behind another: its new positions still count.
-            now = self.now + _STEP_S
-        self.now = now
-        self._prune(now)
-        return Snapshot(now=now, positions=kept, rejected=dict(snapshot.rejected))
+        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
+        self.now = fused.now
+        self._prune(fused.now)
+        return fused
 
     def _prune(self, now: float) -> None:
         if now - self._pruned_at < FORGET_AFTER_S / 4:

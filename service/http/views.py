@@ -22,15 +22,9 @@ from service.track import TrackPoint
 
 
 def point_json(point: TrackPoint) -> dict[str, Any]:
-    """One track point."""
-    position = position_ref(point)
+    """One track point: the payload's position, with what the API adds."""
     return {
-        "time": position.time,
-        "lat": position.lat,
-        "lon": position.lon,
-        "alt_ft": position.alt_ft,
-        "gs_kt": position.gs_kt,
-        "track_deg": position.track_deg,
+        **msgspec.to_builtins(position_ref(point)),
         "on_ground": point.on_ground,
         "country": point.country,
         "depth_km": round(point.depth_km, 1) if point.depth_km is not None else None,

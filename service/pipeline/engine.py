@@ -38,7 +38,6 @@ class Pipeline:
         detect: Detector,
         notify: Notifier,
         metrics: Metrics,
-        stats: Stats | None = None,
     ) -> None:
         self.select = select
         self.locate = locate
@@ -46,7 +45,7 @@ class Pipeline:
         self.detect = detect
         self.notify = notify
         self.metrics = metrics
-        self.stats = stats or Stats()
+        self.stats = Stats()
 
     async def restore(self) -> None:
         """Load the fleet and the feed clock saved by an earlier run."""

@@ -18,11 +18,11 @@ class Stats:
     def reject(self, reason: str, count: int = 1) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + count
 
-    def summary(self, seconds: float, what: str = "replay") -> str:
+    def summary(self, seconds: float) -> str:
         """One line: snapshots, positions, rejected by reason, notifications, seconds."""
         rejected = ", ".join(f"{k}={v}" for k, v in sorted(self.rejected.items())) or "none"
         skipped = f" ({self.skipped_snapshots} already processed)" if self.skipped_snapshots else ""
         return (
-            f"{what}: {self.snapshots} snapshots{skipped}, {self.positions} positions, "
+            f"replay: {self.snapshots} snapshots{skipped}, {self.positions} positions, "
             f"rejected: {rejected}, {self.notifications} notifications, {seconds:.1f} s"
         )

@@ -10,7 +10,6 @@ the oldest snapshot is dropped instead, counted in `borderwatch_snapshots_droppe
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 import structlog
 
@@ -21,54 +20,34 @@ log = structlog.get_logger(__name__)
 
 
 class SnapshotBuffer:
-    """A bounded first-in first-out buffer of snapshots that drops the oldest."""
+    """A bounded first-in first-out queue of snapshots that can drop the oldest."""
 
     def __init__(self, size: int, metrics: Metrics) -> None:
-        self._items: deque[Snapshot] = deque()
-        self._size = size
+        self._queue: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=size)
         self._metrics = metrics
-        self._ready = asyncio.Event()
-        self._unfinished = 0  # put and not yet processed (`done`)
-        self._room = asyncio.Event()
-        self._room.set()
         # Drop the oldest when full (True until the pipeline runs), else wait for room.
         self.dropping = True
-        self._finished = asyncio.Event()
-        self._finished.set()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._queue.qsize()
 
     async def put(self, snapshot: Snapshot) -> None:
         """Add a snapshot; when full, wait for room, or drop the oldest (`dropping`)."""
-        while len(self._items) >= self._size and not self.dropping:
-            self._room.clear()
-            await self._room.wait()
-        if len(self._items) >= self._size:
-            self._items.popleft()
-            self._unfinished -= 1
+        if self.dropping and self._queue.full():
+            self._queue.get_nowait()
+            self._queue.task_done()
             self._metrics.snapshots_dropped.inc()
-            log.warning("snapshot.dropped", waiting=len(self._items))
-        self._items.append(snapshot)
-        self._unfinished += 1
-        self._finished.clear()
-        self._ready.set()
+            log.warning("snapshot.dropped", waiting=self._queue.qsize())
+        await self._queue.put(snapshot)
 
     async def get(self) -> Snapshot:
         """The oldest snapshot, waiting for one."""
-        while not self._items:
-            self._ready.clear()
-            await self._ready.wait()
-        self._room.set()
-        return self._items.popleft()
+        return await self._queue.get()
 
     def done(self) -> None:
         """The snapshot last taken with `get` has been processed."""
-        self._unfinished -= 1
-        if self._unfinished <= 0:
-            self._unfinished = 0
-            self._finished.set()
+        self._queue.task_done()
 
     async def join(self) -> None:
         """Wait until every snapshot put so far has been processed (or dropped)."""
-        await self._finished.wait()
+        await self._queue.join()

@@ -29,12 +29,11 @@ from aiohttp import web
 
 from service.app import App, build_app, build_feeds, build_worker
 from service.deliver.outbox import OutboxWorker
-from service.feeds.fuse import Fuser
+from service.feeds.fuse import Fuser, dated_after
 from service.feeds.running import fused_emit, new_status
 from service.feeds.status import FeedStatus
 from service.http import build_http_app
 from service.metrics import Metrics
-from service.models import Snapshot
 from service.runtime.buffer import SnapshotBuffer
 from service.runtime.heartbeat import beat_forever, farewell, hand_over, record_notifications
 from service.settings import Settings
@@ -156,12 +155,9 @@ async def _consume(
     await restore(app)
     buffer.dropping = False  # from now on the feeds wait for the pipeline
     while True:
-        snapshot = await buffer.get()
-        clock = app.fleet.feed_clock
-        if clock is not None and snapshot.now <= clock:
-            # Fused in this process, so new to it; only the restored clock of the last
-            # run (taken from a faster feed) can be later. Its points are judged by time.
-            snapshot = Snapshot(clock + 0.001, snapshot.positions, snapshot.rejected)
+        # Fused in this process, so new to it; only the restored clock of the last run
+        # (taken from a faster feed) can be later.
+        snapshot = dated_after(await buffer.get(), app.fleet.feed_clock)
         await hand_over(app, await app.pipeline.process(snapshot, source="live"), worker)
         buffer.done()
 

@@ -20,9 +20,9 @@ from service.settings.feeds import (
     ReadsbFeed,
     SbsFeed,
 )
+from service.settings.fields import ROOT
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
-from service.settings.load import ROOT
 from service.settings.model import (
     AreaSettings,
     BoundarySettings,

@@ -20,6 +20,9 @@ from pydantic import (
 
 from service.models import STATE_CATEGORIES, Category, is_address
 
+# The checkout (or installed tree) this package sits in: its config/ and var/.
+ROOT = Path(__file__).resolve().parent.parent.parent
+
 
 class Model(BaseModel):
     """Unknown keys are errors; settings are immutable once loaded."""

@@ -17,9 +17,9 @@ import yaml
 from pydantic import ValidationError
 
 from service.settings.env import EnvError, substitute
+from service.settings.fields import ROOT
 from service.settings.model import Settings
 
-ROOT: Final = Path(__file__).resolve().parent.parent.parent
 DEFAULT_CONFIG: Final = ROOT / "config" / "borderwatch.yaml"
 # Names the config file used when no --config is given (the container image sets it:
 # an installed package has no config/ beside it).

@@ -8,13 +8,12 @@ which checks what spans sections (unique names, areas that rules name).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from service.settings.feeds import FeedSettings
-from service.settings.fields import ConfigPath, OptionalSecret
+from service.settings.fields import ROOT, ConfigPath, OptionalSecret
 from service.settings.fields import Model as _Model
 from service.settings.fields import require_unique as _require_unique
 from service.settings.http import HttpSettings
@@ -61,7 +60,7 @@ class StoreSettings(_Model):
 
 
 # Where `make boundaries` writes the index: var/ of this checkout.
-DEFAULT_BOUNDARIES = Path(__file__).resolve().parent.parent.parent / "var" / "boundaries.bin"
+DEFAULT_BOUNDARIES = ROOT / "var" / "boundaries.bin"
 
 
 def _default_boundaries(value: object) -> object:
@@ -70,7 +69,7 @@ def _default_boundaries(value: object) -> object:
 
 class BoundarySettings(_Model):
     path: Annotated[ConfigPath, BeforeValidator(_default_boundaries)] = Field(
-        default_factory=lambda: DEFAULT_BOUNDARIES,
+        default=DEFAULT_BOUNDARIES,
         description="Boundary index built by `make boundaries`; empty: var/boundaries.bin "
         "of this checkout (a relative path is relative to the config file).",
     )

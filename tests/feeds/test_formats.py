@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.feeds.adsbx import adsbx_urls
-from service.feeds.fuse import Fuser
+from service.feeds.fuse import Fuser, dated_after
 from service.feeds.guard import Backoff, CircuitBreaker, DailyBudget, HostSpacing
 from service.feeds.opensky import credit_cost, decode_states
 from service.feeds.readsb import FeedDecodeError
@@ -264,7 +264,7 @@ def test_fusion_newest_wins_keeps_source_and_counts_a_report_once() -> None:
 
 
 def test_fusion_after_a_restored_clock_stays_after_it() -> None:
-    fused = Fuser(after=200.0).fuse(Snapshot(150, [_pos("aaaaaa", 149, "a")]))
+    fused = dated_after(Snapshot(150, [_pos("aaaaaa", 149, "a")]), 200.0)
     assert fused is not None and fused.now > 200.0
     assert [p.hex for p in fused.positions] == ["aaaaaa"]
 

@@ -13,9 +13,6 @@ class Expiring(Generic[_T]):
     def __init__(self) -> None:
         self._data: dict[str, tuple[_T, float]] = {}
 
-    def __len__(self) -> int:
-        return len(self._data)
-
     def get(self, key: str, now: float) -> _T | None:
         entry = self._data.get(key)
         if entry is None:

@@ -76,10 +76,7 @@ class RedisTracks(RedisConnection):
 
     async def drop_aircraft(self, hex_: str) -> None:
         """Forget an aircraft: state, track and active mark, atomically."""
-        async with self._guard("drop_aircraft"), self._client.pipeline(transaction=True) as pipe:
-            pipe.delete(self._keys.aircraft(hex_), self._keys.track(hex_))
-            pipe.srem(self._keys.active, hex_)
-            await pipe.execute()
+        await self.drop_aircraft_many([hex_])
 
     async def active_aircraft(self) -> set[str]:
         """Addresses with saved state; members whose state expired may still be listed."""
