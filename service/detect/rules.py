@@ -57,9 +57,14 @@ def run_rules(
     return events
 
 
+def open_rules(states: dict[str, msgspec.Struct]) -> list[str]:
+    """Ids of the rules whose state holds an open episode."""
+    return [rule for rule, state in states.items() if getattr(state, "episode", None) is not None]
+
+
 def has_open_episode(states: dict[str, msgspec.Struct]) -> bool:
     """Whether any rule state holds an open episode (the aircraft must not be forgotten)."""
-    return any(getattr(state, "episode", None) is not None for state in states.values())
+    return bool(open_rules(states))
 
 
 class Detector:
@@ -100,7 +105,7 @@ class Detector:
         """Open episodes per rule id (every enabled rule listed, 0 when none)."""
         counts = dict.fromkeys(self.rules_by_id, 0)
         for aircraft in fleet:
-            for rule_id, state in aircraft.rule_states.items():
-                if getattr(state, "episode", None) is not None and rule_id in counts:
+            for rule_id in open_rules(aircraft.rule_states):
+                if rule_id in counts:
                     counts[rule_id] += 1
         return counts

@@ -52,6 +52,18 @@ MAX_TEXT_LEN: Final = 16  # callsigns are 8 characters; leave room without being
 MAX_DB_FLAGS: Final = 0xFFFFFFFF  # readsb uses a handful of low bits
 
 
+def out_of_bounds(alt_ft: float | None, gs_kt: float | None, track_deg: float | None) -> str | None:
+    """Why reported values are outside what an aircraft can report (the record is
+    corrupt), if they are: every feed format is held to these same bounds."""
+    if alt_ft is not None and not MIN_ALT_FT <= alt_ft <= MAX_ALT_FT:
+        return "bad_altitude"
+    if gs_kt is not None and not 0.0 <= gs_kt <= MAX_GS_KT:
+        return "bad_speed"
+    if track_deg is not None and not 0.0 <= track_deg <= 360.0:
+        return "bad_track"
+    return None
+
+
 class AircraftRecord(msgspec.Struct, gc=False):
     """The subset of one readsb aircraft object that the pipeline uses.
 
@@ -126,25 +138,18 @@ def normalise_record(
     else:
         return "stale_position"
 
-    alt_ft: int | None = None
-    on_ground = False
     alt = record.alt_baro
+    on_ground = alt == "ground"
     if isinstance(alt, str):
-        if alt != "ground":
+        if not on_ground:
             return "bad_altitude"
-        on_ground = True
-    elif alt is not None:
-        if not MIN_ALT_FT <= alt <= MAX_ALT_FT:
-            return "bad_altitude"
-        alt_ft = round(alt)
-
-    gs = record.gs
-    if gs is not None and not 0.0 <= gs <= MAX_GS_KT:
-        return "bad_speed"
-    track = record.track
+        alt = None
+    gs, track = record.gs, record.track
+    problem = out_of_bounds(alt, gs, track)
+    if problem is not None:
+        return problem
+    alt_ft = round(alt) if alt is not None else None
     if track is not None:
-        if not 0.0 <= track <= 360.0:
-            return "bad_track"
         track %= 360.0
     squawk = record.squawk
     flags = record.db_flags

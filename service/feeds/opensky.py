@@ -24,10 +24,10 @@ import msgspec
 
 from service.clock import SYSTEM_CLOCK, Clock
 from service.feeds.http import FetchError, HttpResponse, fetch
-from service.feeds.normalise import MAX_ALT_FT, MAX_GS_KT, MIN_ALT_FT, clean_text
+from service.feeds.normalise import clean_text, out_of_bounds
 from service.feeds.poller import FeedRequest
 from service.feeds.readsb import MAX_RESPONSE_BYTES, FeedDecodeError
-from service.feeds.salvage import SplitError, split_array, split_object
+from service.feeds.salvage import SplitError, records, split_object
 from service.models import Position, Quality, Snapshot
 from service.settings.feeds import OpenSkyFeed, QueryBox
 
@@ -37,9 +37,6 @@ FT_PER_M: Final = 3.28084
 KT_PER_MS: Final = 1.943844
 # Refresh this long before the token expires, so a request never carries a dying one.
 TOKEN_MARGIN_S: Final = 60.0
-MIN_ALT_M: Final = MIN_ALT_FT / FT_PER_M
-MAX_ALT_M: Final = MAX_ALT_FT / FT_PER_M
-MAX_SPEED_MS: Final = MAX_GS_KT / KT_PER_MS
 _POSITION_SOURCE: Final = {0: Quality.ADSB, 2: Quality.MLAT}
 _MAX_AGE_S: Final = 60.0
 
@@ -121,17 +118,11 @@ def _salvage(data: bytes, rejected: dict[str, int]) -> _States:
         except msgspec.DecodeError:
             raise FeedDecodeError("bad_now") from None
     states = fields.get("states")
-    if states is not None and states.raw != b"null":
+    if states is not None:
         try:
-            elements = split_array(states.raw)
+            envelope.states = records(states, MAX_ROW_DEPTH, rejected)
         except SplitError:
             raise FeedDecodeError("bad_aircraft_list") from None
-        envelope.states = []
-        for element in elements:
-            if element.depth > MAX_ROW_DEPTH:
-                rejected["too_deep"] = rejected.get("too_deep", 0) + 1
-            else:
-                envelope.states.append(msgspec.Raw(element.raw))
     return envelope
 
 
@@ -168,16 +159,12 @@ def _row(raw: msgspec.Raw, now: float, source: str) -> Position | str:
     if fix is None or not 0 <= now - fix <= _MAX_AGE_S:
         return "stale_position"
     alt_m, speed, track = _num(row[7]), _num(row[9]), _num(row[10])
-    # The same physical bounds as readsb records (normalise.py): -2,000..80,000 ft,
-    # 0..2,000 kt, 0..360 degrees; a value outside them makes the row corrupt.
-    if alt_m is not None and not MIN_ALT_M <= alt_m <= MAX_ALT_M:
-        return "bad_altitude"
-    if speed is not None and not 0 <= speed <= MAX_SPEED_MS:
-        return "bad_speed"
-    if track is not None and not 0 <= track <= 360:
-        return "bad_track"
-    alt_ft = round(alt_m * FT_PER_M) if alt_m is not None else None
+    alt = alt_m * FT_PER_M if alt_m is not None else None
     gs_kt = speed * KT_PER_MS if speed is not None else None
+    problem = out_of_bounds(alt, gs_kt, track)
+    if problem is not None:
+        return problem
+    alt_ft = round(alt) if alt is not None else None
     squawk = row[14] if isinstance(row[14], str) and len(row[14]) == 4 else None
     return Position(
         hex=icao,

@@ -22,7 +22,7 @@ from typing import Final, Literal
 import msgspec
 
 from service.feeds.normalise import MAX_POSITION_AGE_S, AircraftRecord, normalise_record
-from service.feeds.salvage import SplitError, split_array, split_object
+from service.feeds.salvage import SplitError, records, split_object
 from service.models import Position, Snapshot
 
 __all__ = [
@@ -160,20 +160,10 @@ def _salvage(data: bytes) -> tuple[_Envelope, dict[str, int]]:
         part = fields.get(name)
         if part is None:
             continue
-        if part.raw == b"null":
-            setattr(envelope, name, None)
-            continue
         try:
-            elements = split_array(part.raw)
+            setattr(envelope, name, records(part, MAX_RECORD_DEPTH, rejected))
         except SplitError:
             raise FeedDecodeError("bad_aircraft_list") from None
-        kept: list[msgspec.Raw] = []
-        for element in elements:
-            if element.depth > MAX_RECORD_DEPTH:
-                rejected["too_deep"] = rejected.get("too_deep", 0) + 1
-            else:
-                kept.append(msgspec.Raw(element.raw))
-        setattr(envelope, name, kept)
     return envelope, rejected
 
 

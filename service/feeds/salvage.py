@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Part", "SplitError", "split_array", "split_object"]
+import msgspec
+
+__all__ = ["Part", "SplitError", "records", "split_array", "split_object"]
 
 # A string (escapes included), a lone quote (an unterminated string), or a structural
 # character. Everything between tokens is whitespace or a scalar (number, literal).
@@ -51,6 +53,21 @@ def split_object(data: bytes) -> dict[str, Part]:
 def split_array(data: bytes) -> list[Part]:
     """The elements of a JSON array."""
     return [part for _, part in _members(data, b"[")]
+
+
+def records(part: Part, max_depth: int, rejected: dict[str, int]) -> list[msgspec.Raw] | None:
+    """The records of a list field, each to be decoded on its own (`null`: None). One
+    nesting deeper than `max_depth` is left out and counted in `rejected` as `too_deep`;
+    a field that is no array raises `SplitError`."""
+    if part.raw == b"null":
+        return None
+    kept: list[msgspec.Raw] = []
+    for element in split_array(part.raw):
+        if element.depth > max_depth:
+            rejected["too_deep"] = rejected.get("too_deep", 0) + 1
+        else:
+            kept.append(msgspec.Raw(element.raw))
+    return kept
 
 
 def _members(data: bytes, opener: bytes) -> list[tuple[str | None, Part]]:

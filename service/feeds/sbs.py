@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from service.feeds.normalise import MAX_ALT_FT, MAX_GS_KT, MIN_ALT_FT, clean_text
+from service.feeds.normalise import clean_text, out_of_bounds
 from service.models import Position, Quality, Snapshot
 
 __all__ = ["SBS_REJECT_REASONS", "SbsAssembler"]
@@ -187,14 +187,10 @@ class SbsAssembler:
 def _corrupt(f: list[str]) -> str | None:
     """Why a MSG line's values are outside what an aircraft can report, if they are (the
     same physical bounds as readsb records, service/feeds/normalise.py)."""
-    alt, gs, track = _int(f[11]), _float(f[12]), _float(f[13])
+    problem = out_of_bounds(_int(f[11]), _float(f[12]), _float(f[13]))
+    if problem is not None:
+        return problem
     lat, lon = _float(f[14]), _float(f[15])
-    if alt is not None and not MIN_ALT_FT <= alt <= MAX_ALT_FT:
-        return "bad_altitude"
-    if gs is not None and not 0 <= gs <= MAX_GS_KT:
-        return "bad_speed"
-    if track is not None and not 0 <= track <= 360:
-        return "bad_track"
     if (lat is None) != (lon is None):
         return "bad_coordinates"
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):

@@ -19,9 +19,10 @@ from typing import Any
 from aiohttp import web
 
 from service.alerts.payload import Payload, decode
+from service.detect.rules import open_rules
 from service.http.context import HttpContext, context_of
 from service.http.health import fresh_feeds
-from service.http.views import aircraft_json, open_rules_of, source_json
+from service.http.views import aircraft_json, source_json
 from service.models import is_address
 from service.store.base import StoreError
 
@@ -160,7 +161,7 @@ async def _aircraft_body(context: HttpContext, hex_: str, limit: int) -> dict[st
     if known is None:
         return None
     points = list(known.track.points)
-    rules = open_rules_of(known.rule_states)
+    rules = open_rules(known.rule_states)
     return aircraft_json(known.identity, points, rules, limit=limit)
 
 

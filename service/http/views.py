@@ -63,11 +63,6 @@ def aircraft_json(
     }
 
 
-def open_rules_of(states: dict[str, msgspec.Struct]) -> list[str]:
-    """Ids of the rules holding an open episode in decoded rule states."""
-    return [rule for rule, state in states.items() if getattr(state, "episode", None) is not None]
-
-
 def source_json(
     feed: FeedSettings, status: FeedStatus | None, fresh: bool, now: float | None = None
 ) -> dict[str, Any]:

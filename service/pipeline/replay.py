@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from service.alerts.notification import Notification
+from service.feeds.guard import time_problem
 from service.feeds.replay import ReplayItem, iter_snapshots
 from service.models import Snapshot
 from service.pipeline.engine import Pipeline
@@ -74,9 +75,11 @@ def _judge(
     middle = statistics.median_low(window)
     steps = [b - a for a, b in itertools.pairwise(window)]
     tolerance = max(MIN_TOLERANCE_S, 3 * statistics.median(steps)) if steps else math.inf
-    if snapshot.now > middle + (tolerance if after else max(tolerance, EDGE_TOLERANCE_S)):
-        return None, "future_snapshot"
-    if snapshot.now < middle - (tolerance if before else max(tolerance, EDGE_TOLERANCE_S)):
-        return None, "stale_snapshot"
+    ahead_s = tolerance if after else max(tolerance, EDGE_TOLERANCE_S)
+    behind_s = tolerance if before else max(tolerance, EDGE_TOLERANCE_S)
+    # The live guard's rule, with the neighbours' median for the wall clock.
+    problem = time_problem(snapshot.now, middle, max_skew_s=ahead_s, max_age_s=behind_s)
+    if problem is not None:
+        return None, problem
     before.append(snapshot.now)
     return snapshot, ""
