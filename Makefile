@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BOUNDARIES := var/boundaries.bin
 DEMO_RECORDING := var/troy701.jsonl.gz
 
-.PHONY: install boundaries recording demo images run test compose-test lint format bench clean
+.PHONY: install boundaries recording demo images run test compose-test lint format bench soak clean
 
 $(BIN)/borderwatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ format: install
 bench: install boundaries
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flood.py
+
+# Hours of feed time through the pipeline: time and memory per hour (about 10 minutes).
+soak: install boundaries
+	$(BIN)/python bench/soak.py 16
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
