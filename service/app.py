@@ -10,10 +10,14 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from service import __version__, commit
 from service.alerts.notifier import Notifier
+from service.deliver.lifecycle import Skip
 from service.deliver.outbox import OutboxWorker
+from service.deliver.policy import DeliveryOutcome
 from service.detect.rules import Detector
 from service.feeds import running
+from service.feeds.normalise import REJECT_REASONS
 from service.feeds.running import RunningFeed
 from service.feeds.status import FeedStatus
 from service.identify import Identifier
@@ -158,6 +162,22 @@ async def build_app(
         pipeline=pipeline,
         maps=maps,
         restored=restore,
+    )
+
+
+def declare_metrics(app: App, started_at: float) -> None:
+    """Every series the dashboard and the alerting rules read, at 0 from the start,
+    for the configured rules, receivers and feeds (service/metrics.py)."""
+    settings = app.settings
+    app.metrics.declare(
+        version=__version__,
+        commit=commit(),
+        rules=[rule.id for rule in settings.rules],
+        receivers=[receiver.name for receiver in settings.receivers],
+        delivery_outcomes=[*DeliveryOutcome, *Skip],
+        feeds=[feed.name for feed in settings.feeds if feed.enabled],
+        reject_reasons=REJECT_REASONS,
+        started_at=started_at,
     )
 
 

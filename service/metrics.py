@@ -7,10 +7,25 @@ docs/metrics.md is the reference.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 _STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _DELIVERY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_CYCLE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+# (status, kind) pairs a notification can have: firing when an episode opens or is
+# updated, resolved when it closes.
+ALERT_SERIES = (("firing", "opened"), ("firing", "update"), ("resolved", "resolved"))
 
 
 class Metrics:
@@ -19,6 +34,17 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        # The standard process_* and python_* series (memory, CPU, open files, GC), on
+        # this registry rather than the global one so tests can build many.
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        self.build_info = Gauge(
+            "borderwatch_build_info",
+            "Always 1; the labels say which version and commit is running.",
+            ["version", "commit"],
+            registry=r,
+        )
         self.snapshots = Counter(
             "borderwatch_snapshots", "Feed snapshots processed.", ["source"], registry=r
         )
@@ -192,3 +218,58 @@ class Metrics:
             "Feed time (unix s) of the last processed snapshot.",
             registry=r,
         )
+        self.feed_data_time = Gauge(
+            "borderwatch_feed_data_timestamp_seconds",
+            "The source's own time (unix s) of the newest data it served: `time() -` this "
+            "is how old the data is, even when polls succeed.",
+            ["source"],
+            registry=r,
+        )
+        self.cycle_seconds = Histogram(
+            "borderwatch_poll_cycle_duration_seconds",
+            "Time from taking a snapshot off the buffer to its notifications being "
+            "queued (every pipeline stage, the store and the outbox hand-over).",
+            buckets=_CYCLE_BUCKETS,
+            registry=r,
+        )
+
+    def declare(
+        self,
+        *,
+        version: str,
+        commit: str,
+        rules: Iterable[str] = (),
+        receivers: Iterable[str] = (),
+        delivery_outcomes: Iterable[str] = (),
+        feeds: Iterable[str] = (),
+        reject_reasons: Iterable[str] = (),
+        started_at: float | None = None,
+    ) -> None:
+        """Create every series a dashboard or alerting rule reads, at 0, before the
+        first event: `increase()` and `rate()` only see a counter's first event when
+        the series existed before it. `started_at` (unix s) stands in for the last
+        success of each feed until its first one, so a feed that never answers goes
+        stale instead of having no series at all."""
+        self.build_info.labels(version, commit).set(1)
+        self.snapshots.labels("live")
+        self.positions.labels("live")
+        for reason in reject_reasons:
+            self.rejected.labels(reason)
+        for rule in rules:
+            for status, kind in ALERT_SERIES:
+                self.alerts.labels(rule, status, kind)
+            self.silenced.labels(rule)
+            self.episodes_open.labels(rule).set(0)
+        for receiver in receivers:
+            for outcome in delivery_outcomes:
+                self.deliveries.labels(receiver, outcome)
+            self.dead_letters.labels(receiver).set(0)
+        for feed in feeds:
+            self.feed_requests.labels(feed, "ok")
+            self.feed_positions.labels(feed)
+            for reason in reject_reasons:
+                self.records_rejected.labels(feed, reason)
+            self.feed_backoff.labels(feed).set(0)
+            self.feed_circuit_open.labels(feed).set(0)
+            if started_at is not None:
+                self.feed_last_success.labels(feed).set(started_at)

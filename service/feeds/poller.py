@@ -233,7 +233,7 @@ class Poller:
         self.backoff.reset()
         self.breaker.record_success()
         self.hooks.circuit(False)
-        self.hooks.positions(len(snapshot.positions))
+        self.hooks.positions(len(snapshot.positions), snapshot.now)
         self.hooks.rejected(snapshot.rejected)
         await emit(snapshot)
         return None

@@ -126,7 +126,7 @@ class SbsStream:
         snapshot = self.assembler.drain()
         if not snapshot.positions and not snapshot.rejected:
             return
-        self.hooks.positions(len(snapshot.positions))
+        self.hooks.positions(len(snapshot.positions), snapshot.now)
         self.hooks.rejected(snapshot.rejected)
         if snapshot.positions:
             # A stream has no polls: fresh data is what counts as success for /readyz.

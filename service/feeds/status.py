@@ -73,9 +73,12 @@ class FeedHooks:
         self.status.last_error = reason
         self.status.consecutive_failures += 1
 
-    def positions(self, count: int) -> None:
-        if self.metrics is not None and count:
-            self.metrics.feed_positions.labels(self.status.name).inc(count)
+    def positions(self, count: int, data_time: float) -> None:
+        """`count` positions arrived in data the source dated `data_time` (unix s)."""
+        if self.metrics is not None:
+            if count:
+                self.metrics.feed_positions.labels(self.status.name).inc(count)
+            self.metrics.feed_data_time.labels(self.status.name).set(data_time)
 
     def rejected(self, reasons: dict[str, int]) -> None:
         """Records of one response that were dropped, by reason."""

@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 
 import aiohttp
 import structlog
 from aiohttp import web
 
-from service.app import App, build_app, build_feeds, build_worker
+from service.app import App, build_app, build_feeds, build_worker, declare_metrics
 from service.deliver.outbox import OutboxWorker
 from service.feeds.fuse import Fuser, dated_after
 from service.feeds.running import fused_emit, new_status
@@ -67,6 +68,7 @@ async def run_service(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, on_signal)
     app = await build_app(settings, Metrics(), deliver=True, restore=False)
+    declare_metrics(app, started_at=time.time())
     feeds = {feed.name: new_status(feed) for feed in settings.feeds if feed.enabled}
     runner = web.AppRunner(
         build_http_app(app, feeds),
@@ -158,7 +160,9 @@ async def _consume(
         # Fused in this process, so new to it; only the restored clock of the last run
         # (taken from a faster feed) can be later.
         snapshot = dated_after(await buffer.get(), app.fleet.feed_clock)
+        began = time.perf_counter()
         await hand_over(app, await app.pipeline.process(snapshot, source="live"), worker)
+        app.metrics.cycle_seconds.observe(time.perf_counter() - began)
         buffer.done()
 
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -35,7 +36,8 @@ from tests.support.servers import http_server
 DEPLOY = ROOT / "deploy"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "borderwatch.json"
 # Grafana's $__rate_interval is four scrape intervals; with 1 s scrapes a few seconds.
-RATE_INTERVAL = "10s"
+# The job and instance variables select everything ("All").
+VARIABLES = {"$__rate_interval": "10s", "$job": ".+", "$instance": ".+"}
 START_AT = 1_755_073_500.0  # 2025-08-13 08:25 UTC: 12 minutes before the crossing
 SNAPSHOTS_PER_POLL = 2
 QUERY_DEADLINE_S = 90.0
@@ -49,31 +51,67 @@ def tool(name: str) -> str:
     return path
 
 
+def resolve(where: str, expr: str) -> str:
+    """`expr` with the dashboard's variables as Grafana fills them in ("All" picked)."""
+    for name, value in VARIABLES.items():
+        expr = expr.replace(name, value)
+    assert "$" not in expr, f"unresolved variable in {where!r}: {expr}"
+    return expr
+
+
 def panel_queries() -> list[tuple[str, str]]:
-    """(panel title, PromQL) of every dashboard target, dashboard variables resolved."""
+    """(title, PromQL) of every dashboard target and enabled annotation, resolved."""
+    dashboard = json.loads(DASHBOARD.read_text())
     found = []
-    for panel in json.loads(DASHBOARD.read_text())["panels"]:
+    for panel in dashboard["panels"]:
         for target in panel.get("targets", []):
-            expr = target["expr"].replace("$__rate_interval", RATE_INTERVAL)
-            assert "$" not in expr, f"unresolved variable in {panel['title']!r}: {expr}"
-            found.append((panel["title"], expr))
+            found.append((panel["title"], resolve(panel["title"], target["expr"])))
+    for note in dashboard["annotations"]["list"]:
+        if "expr" in note and note["enable"]:
+            found.append((f"annotation {note['name']}", resolve(note["name"], note["expr"])))
     return found
 
 
-def test_dashboard_is_provisioned_against_the_provisioned_datasource() -> None:
+def variable_queries() -> list[tuple[str, str, str]]:
+    """(variable, selector, label) of each `label_values(selector, label)` variable."""
+    found = []
+    for variable in json.loads(DASHBOARD.read_text())["templating"]["list"]:
+        if variable["type"] == "query":
+            match = re.fullmatch(r"label_values\((.+), (\w+)\)", variable["query"]["query"])
+            assert match, f"variable {variable['name']}: {variable['query']}"
+            selector = resolve(variable["name"], match.group(1))
+            found.append((variable["name"], selector, match.group(2)))
+    return found
+
+
+def test_dashboard_asks_for_its_datasource_job_and_instance() -> None:
     dashboard = json.loads(DASHBOARD.read_text())
     datasource = (DEPLOY / "grafana/provisioning/datasources/prometheus.yml").read_text()
-    assert "uid: prometheus" in datasource
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
+    # Preselected: the datasource the compose deployment provisions.
+    assert f"uid: {variables['datasource']['current']['value']}" in datasource
+    assert {"job", "instance"} <= variables.keys()
+    chosen = {"type": "prometheus", "uid": "${datasource}"}
     panels = [p for p in dashboard["panels"] if p["type"] != "row"]
     assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
     for panel in panels:
-        assert panel["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+        assert panel["datasource"] == chosen, panel["title"]
         assert panel["targets"], panel["title"]
+        for target in panel["targets"]:
+            assert target["datasource"] == chosen, panel["title"]
+            # Every query is scoped to the chosen job and instance.
+            assert 'instance=~"$instance"' in target["expr"], (panel["title"], target["expr"])
+    rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    assert {"Feeds", "Detection", "Delivery", "Health"} <= set(rows)
     titles = " ".join(p["title"].lower() for p in panels)
-    for topic in ("feed success", "feed latency", "freshness", "positions per second",
+    for topic in ("feed success", "feed latency", "freshness", "data age", "positions per second",
                   "aircraft tracked", "abroad", "alerts by rule", "deliveries", "outbox",
-                  "stage latency"):  # fmt: skip
+                  "stage latency", "poll cycle", "memory", "version"):  # fmt: skip
         assert topic in titles, topic
+    notes = [n for n in dashboard["annotations"]["list"] if "expr" in n]
+    assert any("borderwatch_alerts_total" in n["expr"] and n["enable"] for n in notes)
 
 
 def test_promtool_accepts_config_and_rules() -> None:
@@ -181,6 +219,7 @@ async def wait_until_ready(session: aiohttp.ClientSession, base: str) -> None:
 async def test_every_dashboard_query_returns_data_from_a_real_scrape(
     boundaries_path: Path, troy701_path: Path, redis_url: str, tmp_path: Path
 ) -> None:
+    tool("prometheus")  # skip (or fail under CI) before starting anything
     http_port = free_port()
     async with local_feed(troy701_path) as (base, received):
         feed = {"kind": "adsbx", "interval_s": 0.25, **RECORDING_AS_LIVE}
@@ -209,6 +248,7 @@ async def test_every_dashboard_query_returns_data_from_a_real_scrape(
                 async with aiohttp.ClientSession() as session:
                     await wait_until_ready(session, prom)
                     missing = await wait_for_data(session, prom, panel_queries())
+                    unlabelled = await variables_without_values(session, prom)
                     rules = await rule_health(session, prom)
         finally:
             stop.set()
@@ -217,6 +257,7 @@ async def test_every_dashboard_query_returns_data_from_a_real_scrape(
     assert not missing, "dashboard panels whose query returned no data:\n" + "\n".join(
         f"  - {title}: {expr}" for title, expr in missing
     )
+    assert not unlabelled, f"dashboard variables with no values: {unlabelled}"
     assert rules == {"ok"}, f"alerting rules failed to evaluate: {rules}"
 
 
@@ -231,6 +272,16 @@ async def wait_for_data(
         if missing:
             await asyncio.sleep(1)  # one scrape interval between rounds
     return missing
+
+
+async def variables_without_values(session: aiohttp.ClientSession, base: str) -> list[str]:
+    """The dashboard variables whose `label_values` query would offer nothing."""
+    empty = []
+    for name, selector, label in variable_queries():
+        series = await query(session, base, selector)
+        if not any(label in s["metric"] for s in series):
+            empty.append(name)
+    return empty
 
 
 async def rule_health(session: aiohttp.ClientSession, base: str) -> set[str]:

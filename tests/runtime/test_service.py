@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from service import __version__
 from service.runtime import run_service
 from service.settings import Settings
 from tests.support.feeds import RECORDING_AS_LIVE
@@ -118,6 +121,84 @@ async def test_run_polls_detects_delivers_and_exports_metrics(
     assert 'borderwatch_feed_requests_total{outcome="connection",source="dead"}' in metrics
     assert 'borderwatch_deliveries_total{outcome="delivered",receiver="hook"} 1.0' in metrics
     assert "borderwatch_aircraft_tracked 1.0" in metrics
+    # The feed's own time of its newest data (T0 + 60 s per request), not the poll time.
+    data_time = re.search(r'^borderwatch_feed_data_timestamp_seconds\{source="local"\} (\S+)$',
+                          metrics, re.M)  # fmt: skip
+    assert data_time is not None and T0 < float(data_time.group(1)) <= T0 + 60 * requests
+    assert re.search(r"^borderwatch_poll_cycle_duration_seconds_count [1-9]", metrics, re.M)
+
+
+async def test_every_series_a_dashboard_or_rule_reads_exists_at_zero_from_the_start(
+    boundaries_path: Path,
+) -> None:
+    """Counters appear at 0 before their first event, so `increase()` sees the first
+    alert of each kind; build_info and the process metrics are there too."""
+    http_port = free_port()
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path)},
+            # Nothing answers: no event of any kind can happen.
+            "feeds": [
+                {
+                    "name": "silent",
+                    "kind": "adsbx",
+                    "interval_s": 60,
+                    "url": f"http://127.0.0.1:{free_port()}/v2/mil",
+                }
+            ],
+            "rules": [
+                {"id": "foreign-airspace", "type": "foreign_airspace"},
+                {"id": "loiter", "type": "loiter"},
+            ],
+            "receivers": [
+                {"name": "hook", "url": f"http://127.0.0.1:{free_port()}/hook", "signing": "none"},
+                {"name": "chat", "type": "slack", "url": f"http://127.0.0.1:{free_port()}/s"},
+            ],
+            "http": {"host": "127.0.0.1", "port": http_port},
+        }
+    )
+    stop, started = asyncio.Event(), asyncio.Event()
+    began = time.time()
+    service = asyncio.create_task(run_service(settings, stop, started))
+    try:
+        await asyncio.wait_for(started.wait(), timeout=30)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{http_port}/metrics") as response,
+        ):
+            metrics = await response.text()
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(service, timeout=30) == 0
+
+    def value(series: str) -> float:
+        found = re.search(rf"^{re.escape(series)} (\S+)$", metrics, re.M)
+        assert found is not None, f"{series} is not exported"
+        return float(found.group(1))
+
+    for rule in ("foreign-airspace", "loiter"):
+        for status, kind in (("firing", "opened"), ("firing", "update"), ("resolved", "resolved")):
+            assert (
+                value(f'borderwatch_alerts_total{{kind="{kind}",rule="{rule}",status="{status}"}}')
+                == 0
+            )
+        assert value(f'borderwatch_silenced_notifications_total{{rule="{rule}"}}') == 0
+        assert value(f'borderwatch_episodes_open{{rule="{rule}"}}') == 0
+    for receiver in ("hook", "chat"):
+        for outcome in ("delivered", "rejected", "gave_up", "silenced", "throttled"):
+            series = f'borderwatch_deliveries_total{{outcome="{outcome}",receiver="{receiver}"}}'
+            assert value(series) == 0
+        assert value(f'borderwatch_dead_letters{{receiver="{receiver}"}}') == 0
+    assert value('borderwatch_feed_requests_total{outcome="ok",source="silent"}') == 0
+    assert value('borderwatch_records_rejected_total{reason="bad_hex",source="silent"}') == 0
+    # A feed that never answers still has a last success to go stale from: the start.
+    assert began <= value('borderwatch_feed_last_success_timestamp_seconds{source="silent"}')
+    assert value("borderwatch_poll_cycle_duration_seconds_count") == 0
+    build = re.search(r'^borderwatch_build_info\{commit="([^"]+)",version="([^"]+)"\} 1\.0$',
+                      metrics, re.M)  # fmt: skip
+    assert build is not None and build.group(2) == __version__ and build.group(1)
+    assert value("process_resident_memory_bytes") > 0
+    assert "python_info{" in metrics
 
 
 async def test_readyz_reports_not_ready_without_a_fresh_feed(boundaries_path: Path) -> None:
