@@ -31,7 +31,7 @@ $(DEMO_RECORDING): demo/troy701.py demo/traffic.py demo/flightsim.py demo/geo.py
 recording: $(DEMO_RECORDING)
 
 demo: install boundaries recording
-	$(BIN)/borderwatch --log-level warning replay $(DEMO_RECORDING) | $(BIN)/python demo/show.py
+	$(BIN)/borderwatch replay $(DEMO_RECORDING) | $(BIN)/python demo/show.py
 
 # The README's pictures: the TROY701 entry map and a rendering of the Discord message.
 images: install boundaries recording

@@ -32,7 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logs.configure(level=args.log_level, json=args.log_json)
+    # The service's logs are its running account; every other command prints its
+    # result, and only problems beside it unless asked for more.
+    quiet = "info" if args.command == "run" else "warning"
+    level = args.log_level or ("debug" if args.verbose else quiet)
+    logs.configure(level=level, json=args.log_json)
     return run_guarded(lambda: int(args.func(args)), debug=args.debug)
 
 
@@ -43,7 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Alerts for government and military aircraft in foreign airspace or loitering.",
     )
     parser.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default=None,
+        choices=["debug", "info", "warning", "error"],
+        help="the least severe log lines shown (default: info for run, warning for the "
+        "other commands; debug with --verbose)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="detail: every poll and decision in the logs, every claim in a boundary build",
     )
     parser.add_argument(
         "--log-json",

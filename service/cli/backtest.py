@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service import logs
 from service.cli.common import add_config, settings_of
 from service.cli.errors import UsageError
 
@@ -46,9 +45,6 @@ def backtest_command(args: argparse.Namespace) -> int:
     """Run the backtest; the table (or JSON) goes to stdout."""
     from service.backtest import BacktestError, run_command
 
-    if args.log_level == "info":
-        # An info line per alert would drown the table; --log-level debug shows them.
-        logs.configure(level="warning", json=args.log_json)
     settings = settings_of(args)
     try:
         asyncio.run(

@@ -38,6 +38,8 @@ def build_command(args: argparse.Namespace) -> int:
     """Run the builder (service/locate/build.py) in its own process."""
     started = time.monotonic()
     command = [sys.executable, "-m", "service.locate.build", "--out", str(args.out)]
+    if args.verbose:
+        command.append("--verbose")
     result = subprocess.run(command, check=False)
     if result.returncode != 0:  # the builder said why on stderr
         raise RuntimeFailure(f"building the boundary index failed (exit {result.returncode})")

@@ -256,8 +256,17 @@ def _print_overlaps(overlaps: list[Overlap], sovereign: dict[str, str | None]) -
     print(f"  plus {small} slivers under {REPORT_MIN_KM2} km² along borders (smaller wins)")
 
 
-def build(out: Path, cache_dir: Path, tolerance: float) -> None:
-    """Run every step and print a summary; see the module docstring."""
+def _count_overlaps(overlaps: list[Overlap]) -> None:
+    shown = sum(1 for o in overlaps if o.area_km2 >= REPORT_MIN_KM2)
+    print(
+        f"  resolved {shown} overlapping claims and {len(overlaps) - shown} border slivers "
+        "(--verbose lists them)"
+    )
+
+
+def build(out: Path, cache_dir: Path, tolerance: float, *, verbose: bool = False) -> None:
+    """Run every step and print a summary; see the module docstring. With `verbose`,
+    every overlapping claim and how it was resolved is listed."""
     started = time.perf_counter()
 
     def step(label: str) -> None:
@@ -279,7 +288,10 @@ def build(out: Path, cache_dir: Path, tolerance: float) -> None:
     drawn = np.array([filled(g) for g in raw[kept]], dtype=object)
     step("noding all borders and resolving overlapping claims")
     faces, owners, overlaps = resolve_overlaps(codes, geometries, drawn)
-    _print_overlaps(overlaps, sovereign)
+    if verbose:
+        _print_overlaps(overlaps, sovereign)
+    else:
+        _count_overlaps(overlaps)
     step(f"dissolving {len(faces)} faces per sovereign")
     face_sovereigns = [str(sovereign[codes[owner]]) for owner in owners]
     countries, merged = dissolve(faces, face_sovereigns)
@@ -324,9 +336,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_TOLERANCE_DEG,
         help="coverage simplification tolerance in degrees (0: no simplification)",
     )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list every overlapping claim resolved"
+    )
     args = parser.parse_args(argv)
     try:
-        build(args.out, args.cache_dir, args.tolerance)
+        build(args.out, args.cache_dir, args.tolerance, verbose=args.verbose)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

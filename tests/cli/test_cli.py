@@ -60,9 +60,19 @@ def test_replay_prints_one_json_line_per_notification(
     notes = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [n["kind"] for n in notes] == ["opened", "update", "update"]
     assert {n["rule"]["id"] for n in notes} == {"foreign-airspace"}
-    summary = result.stderr.decode().strip().splitlines()[-1]
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines  # quiet by default: the summary alone on stderr
+    summary = lines[0]
     assert summary.startswith("replay: 660 snapshots, ")
     assert "rejected: none, 3 notifications" in summary
+
+
+def test_verbose_shows_the_detail(entry_recording: Path, boundaries_path: Path) -> None:
+    result = borderwatch(
+        "--verbose", "--no-log-json", "replay", str(entry_recording), env=cli_env(boundaries_path)
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr.decode().count("alert.notified") == 3
 
 
 def test_replay_reads_standard_input(entry_recording: Path, boundaries_path: Path) -> None:
