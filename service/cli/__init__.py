@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from service import __version__, logs
+from service import __version__, commit, logs
 from service.cli import (
     alerts,
     backtest,
@@ -38,6 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = args.log_level or ("debug" if args.verbose else quiet)
     logs.configure(level=level, json=args.log_json)
     return run_guarded(lambda: int(args.func(args)), debug=args.debug)
+
+
+class _Version(argparse.Action):
+    """`--version`: the version and the commit (looked up only when asked)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"borderwatch {__version__} (commit {commit()})")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="on failure, print the traceback as well"
     )
-    parser.add_argument("--version", action="version", version=f"borderwatch {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print the version and commit, then exit"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(commands)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import free_port
+from tests.support.paths import ROOT, require
 
 BORDERWATCH = Path(sys.executable).parent / "borderwatch"  # the installed entry point
 
@@ -114,4 +115,17 @@ def test_commands_work_from_any_directory(files: Path, boundaries_path: Path) ->
 def test_version_is_the_installed_distribution(tmp_path: Path) -> None:
     result = run("--version", cwd=tmp_path)
     assert result.returncode == 0
-    assert result.stdout.strip() == f"borderwatch {version('borderwatch')}"
+    assert result.stdout.strip().startswith(f"borderwatch {version('borderwatch')} (commit ")
+
+
+def test_version_names_the_commit_the_image_was_built_from(tmp_path: Path) -> None:
+    result = run("--version", cwd=tmp_path, env={"BORDERWATCH_COMMIT": "0123abcd"})
+    assert result.stdout.strip() == f"borderwatch {version('borderwatch')} (commit 0123abcd)"
+
+
+def test_version_names_the_checkouts_commit(tmp_path: Path) -> None:
+    require((ROOT / ".git").exists(), "not a git checkout")
+    head = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run("--version", cwd=tmp_path).stdout.strip().endswith(f"(commit {head.stdout.strip()})")
