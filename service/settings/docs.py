@@ -23,6 +23,7 @@ from service.settings.feeds import (
 from service.settings.fields import ROOT
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
+from service.settings.links import Link
 from service.settings.model import (
     AreaSettings,
     BoundarySettings,
@@ -61,6 +62,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("receivers[] (type: slack)", SlackReceiver),
     ("receivers[] (type: discord)", DiscordReceiver),
     ("receivers[].route", Route),
+    ("links[]", Link),
     ("http", HttpSettings),
     ("run", RunSettings),
 ]
