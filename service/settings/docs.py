@@ -31,7 +31,13 @@ from service.settings.model import (
     StoreSettings,
     TrackSettings,
 )
-from service.settings.receivers import DiscordReceiver, Route, SlackReceiver, WebhookReceiver
+from service.settings.receivers import (
+    AppriseReceiver,
+    DiscordReceiver,
+    Route,
+    SlackReceiver,
+    WebhookReceiver,
+)
 from service.settings.rules import (
     ForeignAirspaceRule,
     LoiterRule,
@@ -61,6 +67,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("receivers[] (type: webhook)", WebhookReceiver),
     ("receivers[] (type: slack)", SlackReceiver),
     ("receivers[] (type: discord)", DiscordReceiver),
+    ("receivers[] (type: apprise)", AppriseReceiver),
     ("receivers[].route", Route),
     ("links[]", Link),
     ("http", HttpSettings),
