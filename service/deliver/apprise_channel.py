@@ -4,10 +4,10 @@
 Everything around the attempt is the native receivers': the durable outbox, routing,
 silences, acknowledgements, the retry policy and dead letters (outbox.py). Only the
 attempt differs. apprise does its own blocking I/O (requests, smtplib), so an attempt
-runs in a thread of this channel's own pool (never the event loop's default one, which
-also resolves host names for every aiohttp request) and is bounded twice: apprise's
-socket connect and read timeouts are cut to the receiver's `timeout_s`, and the wait
-for the thread ends at `timeout_s` whatever apprise does. apprise answers only
+runs in a thread of its own (never in the event loop's default pool, which also
+resolves host names for every aiohttp request) and is bounded twice: apprise's socket
+connect and read timeouts are cut to the receiver's `timeout_s`, and the wait for the
+thread ends at `timeout_s` whatever apprise does. apprise answers only
 "sent" or "not sent", so every failure (not sent, an exception, the timeout) is
 retried with the receivers' backoff until the notification becomes a dead letter;
 nothing is refused at once as a 4xx is.
@@ -27,8 +27,9 @@ plain text for HTML services; older versions pass it to Markdown services as is)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Final
@@ -45,7 +46,7 @@ TITLE_MAX: Final = 250
 SUMMARY_MAX: Final = 1000
 FACT_MAX: Final = 200
 # Outcome labels of an attempt (the `outcome` label of borderwatch_delivery_attempts_total).
-SENT, FAILED, ERROR, TIMEOUT = "sent", "failed", "error", "timeout"
+SENT, FAILED, ERROR, TIMEOUT, BUSY = "sent", "failed", "error", "timeout", "busy"
 
 _NOTIFY_TYPE = {"critical": "failure", "warning": "warning", "info": "info"}
 
@@ -135,33 +136,57 @@ def message(payload: Payload) -> Push:
 
 
 class AppriseSender:
-    """Sends pushes through apprise in a bounded pool of threads (`workers`)."""
+    """Sends pushes through apprise, each attempt in a thread of its own.
 
-    def __init__(self, workers: int) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
+    The threads are daemons: one still inside apprise when the service stops (its
+    answer no longer awaited) cannot hold the process past its exit deadline; the
+    notification is still in the outbox and is sent again after the restart. At most
+    `threads` run at once; threads that outlived their attempt's timeout count, and an
+    attempt finding none free is retried later (outcome `busy`).
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.slots = threading.BoundedSemaphore(threads)
+        self.closed = False
 
     async def send(self, url: str, push: Push, *, timeout_s: float) -> Attempt:
         """One attempt; every failure is an `Attempt` to retry, never an exception."""
+        if self.closed or not self.slots.acquire(blocking=False):
+            return Attempt(BUSY, None)
         loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str] = loop.create_future()
+
+        def attempt() -> None:
+            try:
+                label = _notify(url, push, timeout_s)
+            finally:
+                self.slots.release()
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                loop.call_soon_threadsafe(_settle, answer, label)
+
+        threading.Thread(target=attempt, name="apprise", daemon=True).start()
         try:
             # asyncio.timeout, not wait_for: see outbox.wait_at_most. A thread still
             # inside apprise runs on until its socket timeouts end it; its answer is
             # then dropped, and the retry is a new attempt with the same id.
             async with asyncio.timeout(timeout_s):
-                label = await loop.run_in_executor(self.pool, _notify, url, push, timeout_s)
+                label = await answer
         except TimeoutError:
             return Attempt(TIMEOUT, None)
-        except RuntimeError:  # the pool is shut down: the service is stopping
-            return Attempt(ERROR, None)
         return Attempt(label, DeliveryOutcome.DELIVERED if label == SENT else None)
 
     def close(self) -> None:
-        """Stop taking attempts; threads inside apprise end with their timeouts."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """Start no more attempts (those inside apprise end with their timeouts)."""
+        self.closed = True
+
+
+def _settle(answer: asyncio.Future[str], label: str) -> None:
+    if not answer.done():  # not given up on (timed out, cancelled)
+        answer.set_result(label)
 
 
 def _notify(url: str, push: Push, timeout_s: float) -> str:
-    """One apprise notification, in a pool thread: SENT, FAILED or ERROR."""
+    """One apprise notification, in its thread: SENT, FAILED or ERROR."""
     try:
         apprise = load()
         asset = _asset(apprise)

@@ -92,9 +92,11 @@ class OutboxWorker:
         self.draw_map = draw_map
         self.clock, self.jitter = clock, jitter
         self.limits = {name: asyncio.Semaphore(r.concurrency) for name, r in self.receivers.items()}
-        # apprise receivers send from threads: as many as they may have attempts in flight.
+        # apprise receivers send from threads: twice the attempts they may have in
+        # flight, so threads outliving a timed-out attempt rarely stop the next one.
         pushers = [r for r in self.receivers.values() if isinstance(r, AppriseReceiver)]
-        self.pusher = AppriseSender(sum(r.concurrency for r in pushers)) if pushers else None
+        threads = 2 * sum(r.concurrency for r in pushers)
+        self.pusher = AppriseSender(threads) if pushers else None
         self.in_flight: set[str] = set()
         # Delivered, but the store was down when it was to be taken out of the outbox.
         self.unrecorded: dict[str, OutboxItem] = {}

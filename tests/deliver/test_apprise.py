@@ -27,7 +27,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from service.app import build_app
-from service.deliver.apprise_channel import MISSING, message
+from service.deliver.apprise_channel import MISSING, AppriseSender, message
 from service.deliver.outbox import OutboxWorker
 from service.metrics import Metrics
 from service.pipeline import replay as replay_recording
@@ -234,6 +234,22 @@ async def test_a_hanging_endpoint_is_cut_off_at_timeout_s(ntfy: Ntfy, make: Make
     assert (pending.attempts, pending.last_error) == (1, "timeout")
     await rig.next_attempt()
     assert len(ntfy.seen) == 2 and await rig.store.outbox_pending() == []
+
+
+async def test_threads_still_inside_apprise_are_bounded(ntfy: Ntfy) -> None:
+    ntfy.replies = [ntfy.hang]
+    sender = AppriseSender(1)
+    push = message(typed(EXAMPLE))
+    first = await sender.send(ntfy.url(), push, timeout_s=0.3)
+    # Its thread waits for the endpoint (until apprise's read timeout): no room now.
+    second = await sender.send(ntfy.url(), push, timeout_s=0.3)
+    assert (first.label, first.outcome, second.label, second.outcome) == (
+        "timeout", None, "busy", None,
+    )  # fmt: skip
+    sender.close()
+    ntfy.replies = [Ntfy.status(200)]
+    assert (await sender.send(ntfy.url(), push, timeout_s=0.3)).label == "busy"
+    assert len(ntfy.seen) == 1
 
 
 async def test_an_endpoint_that_is_not_there_is_retried(make: Make) -> None:
