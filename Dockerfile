@@ -9,7 +9,8 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY pyproject.toml README.md ./
 COPY service ./service
-RUN pip install --no-cache-dir '.[build]'
+# apprise: the `apprise` receiver kind works in the image without a rebuild.
+RUN pip install --no-cache-dir '.[build,apprise]'
 # pycountry is only needed by the builder: drop it so the runtime venv stays small.
 RUN python -m service.locate.build --out /app/var/boundaries.bin --cache-dir var/cache \
     && pip uninstall --yes --quiet pycountry

@@ -125,6 +125,7 @@ def build_pipeline(
             detect.rules,
             metrics,
             receivers=receivers,
+            links=settings.links,
             log_ttl_s=settings.store.notification_log_ttl_s,
         ),
         metrics=metrics,

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 from msgspec import UNSET
 
+from service.alerts.links import fill
 from service.alerts.payload import (
     PAYLOAD_VERSION,
     AircraftRef,
@@ -39,6 +41,7 @@ from service.locate.countries import country_name
 from service.locate.geo import format_latlon
 from service.models import Identity
 from service.settings import Rule
+from service.settings.links import Link
 from service.track import TrackPoint
 
 _ID_NAMESPACE = uuid.UUID("5f0c1d7e-7b9a-4a5e-9a57-b0d3e3a7c701")
@@ -57,7 +60,8 @@ def notification_id(episode_fingerprint: str, sequence: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """One notification of an alert episode; `payload()` is what receivers get."""
+    """One notification of an alert episode; `payload()` is what receivers get.
+    `links` are the configured link templates (`links:`), filled in per payload."""
 
     id: str
     fingerprint: str
@@ -65,6 +69,7 @@ class Notification:
     rule: Rule
     event: Event
     identity: Identity
+    links: Sequence[Link] = ()
 
     @property
     def status(self) -> Literal["firing", "resolved"]:
@@ -97,6 +102,7 @@ class Notification:
             position=position_ref(point),
             summary=summary(self),
         )
+        payload.links = fill(self.links, payload.aircraft, payload.position)
         facts = event.facts
         if isinstance(facts, AirspaceFacts):
             payload.area = AreaRef(

@@ -27,6 +27,7 @@ from service.clock import SYSTEM_CLOCK, Clock
 from service.detect.events import Event
 from service.metrics import Metrics
 from service.settings import Receiver, Rule
+from service.settings.links import Link
 from service.store.base import EpisodeStore, StoreError
 from service.store.records import OutboxItem
 from service.track.fleet import Aircraft
@@ -47,16 +48,19 @@ class Notifier:
         metrics: Metrics,
         *,
         receivers: Sequence[Receiver] = (),
+        links: Sequence[Link] = (),
         log_ttl_s: int,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """`receivers`: where deliveries are queued (none: notifications are only
-        produced, as when a replay prints them); `log_ttl_s`: how long produced
-        notification ids are remembered."""
+        produced, as when a replay prints them); `links`: the link templates every
+        payload carries (`links:`); `log_ttl_s`: how long produced notification ids
+        are remembered."""
         self.store = store
         self.rules_by_id = {rule.id: rule for rule in rules}
         self.metrics = metrics
         self.receivers = receivers
+        self.links = tuple(links)
         self.log_ttl_s = log_ttl_s
         self.clock = clock
         self.pending: deque[tuple[Notification, list[OutboxItem]]] = deque()
@@ -114,6 +118,7 @@ class Notifier:
             rule=self.rules_by_id[event.rule_id],
             event=event,
             identity=aircraft.identity,
+            links=self.links,
         )
 
     async def _claim(self, notification: Notification, entries: list[OutboxItem]) -> bool:

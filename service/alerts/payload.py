@@ -102,6 +102,13 @@ class SquawkRef(msgspec.Struct):
     meaning: str
 
 
+class LinkRef(msgspec.Struct):
+    """A configured link (`links:`) filled in for this aircraft."""
+
+    label: str
+    url: str
+
+
 class Payload(msgspec.Struct):
     """One notification as a receiver gets it (docs/webhooks.md)."""
 
@@ -122,6 +129,8 @@ class Payload(msgspec.Struct):
     loiter: LoiterRef | UnsetType = UNSET
     signal: SignalRef | UnsetType = UNSET
     squawk: SquawkRef | UnsetType = UNSET
+    # Older payloads have no links; the chat formats then show the default trackers.
+    links: list[LinkRef] | UnsetType = UNSET
 
     @property
     def label(self) -> str:

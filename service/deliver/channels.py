@@ -3,9 +3,10 @@ notifications waiting for it.
 
 The JSON webhook gets one notification per request, as stored (webhook.py); Slack
 (slack.py) and Discord (discord.py) get the notifications of one aircraft together in
-one message, Discord with the map attached. A payload that cannot be read back raises
-`PayloadError`: it can never be delivered, so the worker buries it (only it: the
-others of its message go in the next one).
+one message, Discord with the map attached; an apprise receiver gets one plain-text
+`Push` per notification (apprise_channel.py), which apprise sends itself. A payload
+that cannot be read back raises `PayloadError`: it can never be delivered, so the
+worker buries it (only it: the others of its message go in the next one).
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from service.alerts.payload import Payload, decode
-from service.deliver import discord, slack, webhook
+from service.deliver import apprise_channel, discord, slack, webhook
+from service.deliver.apprise_channel import Push
 from service.deliver.transport import Outgoing
-from service.settings.receivers import DiscordReceiver, Receiver, SlackReceiver, WebhookReceiver
+from service.settings.receivers import (
+    AppriseReceiver,
+    DiscordReceiver,
+    Receiver,
+    SlackReceiver,
+    WebhookReceiver,
+)
 from service.store.records import OutboxItem
 
 # Draws the map of an outbox entry (PNG), or None when there is none to draw.
@@ -33,7 +41,7 @@ class PayloadError(ValueError):
 
 
 def group_size(receiver: Receiver) -> int:
-    """How many notifications one message may carry (the JSON webhook: one)."""
+    """How many notifications one message may carry (the JSON webhook, apprise: one)."""
     if isinstance(receiver, SlackReceiver):
         return slack.MAX_PER_MESSAGE
     if isinstance(receiver, DiscordReceiver):
@@ -51,11 +59,15 @@ def payload_of(item: OutboxItem) -> Payload:
 
 async def build(
     receiver: Receiver, items: list[OutboxItem], *, now: float, draw_map: MapDrawer | None
-) -> Outgoing:
-    """The request that delivers `items` (one message) to `receiver`."""
+) -> Outgoing | Push:
+    """The request (or, for apprise, the push) that delivers `items` (one message) to
+    `receiver`."""
     if isinstance(receiver, WebhookReceiver):
         (item,) = items
         return webhook.request(receiver, item, now=now)
+    if isinstance(receiver, AppriseReceiver):
+        (item,) = items
+        return apprise_channel.message(payload_of(item))
     payloads = [payload_of(item) for item in items]
     if isinstance(receiver, SlackReceiver):
         return Outgoing(msgspec.json.encode(slack.message(payloads)), "application/json")

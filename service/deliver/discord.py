@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from service.alerts.payload import Payload
-from service.deliver.text import clip, discord_escape, facts, title, tracker_links
+from service.deliver.text import clip, discord_escape, facts, joined, links, title
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -42,7 +42,9 @@ def message(payloads: list[Payload], *, with_map: bool) -> dict[str, Any]:
 def _embed(payload: Payload, budget: int) -> dict[str, Any]:
     resolved = payload.status == "resolved"
     colour = _RESOLVED_COLOUR if resolved else _COLOUR.get(payload.rule.severity, 0x888888)
-    links = " · ".join(f"[{label}]({url})" for label, url in tracker_links(payload.aircraft.hex))
+    # Link URLs hold no ( ) or spaces (checked templates, quoted values), labels no
+    # markdown: both as they are.
+    shown = joined([f"[{label}]({url})" for label, url in links(payload)], FIELD_VALUE_MAX)
     # The episode fingerprint is what `borderwatch ack` takes.
     footer = (
         f"borderwatch · {payload.rule.severity} · episode {payload.fingerprint} · id {payload.id}"
@@ -61,7 +63,8 @@ def _embed(payload: Payload, budget: int) -> dict[str, Any]:
             for name, value, feed in facts(payload)[: FIELDS_MAX - 1]
         ],
     }
-    embed["fields"].append({"name": "Track", "value": links, "inline": False})
+    if shown:
+        embed["fields"].append({"name": "Track", "value": shown, "inline": False})
     # Whatever room the budget leaves goes to the summary, the part people read first.
     used = size(embed)
     room = max(0, min(DESCRIPTION_MAX, budget - used))

@@ -36,6 +36,7 @@ import msgspec
 import structlog
 
 from service.clock import SYSTEM_CLOCK, Clock
+from service.deliver.apprise_channel import AppriseSender, Push
 from service.deliver.channels import MapDrawer, PayloadError, build, group_size
 from service.deliver.lifecycle import Skip, skip_reason
 from service.deliver.policy import DeliveryOutcome
@@ -43,6 +44,7 @@ from service.deliver.transport import post
 from service.metrics import Metrics
 from service.outbound import USER_AGENT
 from service.settings import Receiver
+from service.settings.receivers import AppriseReceiver
 from service.store.base import Store, StoreError
 from service.store.records import OutboxItem, Silence
 
@@ -90,6 +92,11 @@ class OutboxWorker:
         self.draw_map = draw_map
         self.clock, self.jitter = clock, jitter
         self.limits = {name: asyncio.Semaphore(r.concurrency) for name, r in self.receivers.items()}
+        # apprise receivers send from threads: twice the attempts they may have in
+        # flight, so threads outliving a timed-out attempt rarely stop the next one.
+        pushers = [r for r in self.receivers.values() if isinstance(r, AppriseReceiver)]
+        threads = 2 * sum(r.concurrency for r in pushers)
+        self.pusher = AppriseSender(threads) if pushers else None
         self.in_flight: set[str] = set()
         # Delivered, but the store was down when it was to be taken out of the outbox.
         self.unrecorded: dict[str, OutboxItem] = {}
@@ -160,6 +167,8 @@ class OutboxWorker:
             await self._record_delivered(list(self.unrecorded.values()))
         if self.unrecorded:  # the receivers deduplicate on the id
             log.warning("outbox.unrecorded_at_exit", sent_again_after_restart=len(self.unrecorded))
+        if self.pusher is not None:
+            self.pusher.close()
         self._set_leader(False)
         self._renewed_at = -math.inf
         try:
@@ -269,14 +278,19 @@ class OutboxWorker:
             return
         assert receiver.url is not None  # disabled receivers are never started
         started = time.monotonic()
-        attempt = await post(
-            self.session,
-            receiver.url.get_secret_value(),
-            outgoing,
-            timeout_s=receiver.timeout_s,
-            user_agent=USER_AGENT,
-            clock=self.clock.time,
-        )
+        if isinstance(outgoing, Push):
+            assert self.pusher is not None  # made for every apprise receiver
+            url = receiver.url.get_secret_value()
+            attempt = await self.pusher.send(url, outgoing, timeout_s=receiver.timeout_s)
+        else:
+            attempt = await post(
+                self.session,
+                receiver.url.get_secret_value(),
+                outgoing,
+                timeout_s=receiver.timeout_s,
+                user_agent=USER_AGENT,
+                clock=self.clock.time,
+            )
         self.metrics.delivery_attempts.labels(receiver.name, attempt.label).inc()
         self.metrics.delivery_seconds.labels(receiver.name).observe(time.monotonic() - started)
         # Waits count from the answer: a Retry-After date is absolute, and a backoff

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.alerts.payload import Payload
-from service.deliver.text import clip, facts, slack_escape, slack_plain, title, tracker_links
+from service.deliver.text import clip, facts, joined, links, slack_escape, slack_plain, title
 
 MAX_BLOCKS = 50
 HEADER_MAX = 150
@@ -52,13 +52,15 @@ def _blocks(payload: Payload) -> list[dict[str, Any]]:
         _plain(clip(f"{name}: {slack_plain(value) if feed else value}", FIELD_MAX))
         for name, value, feed in facts(payload)[:FIELDS_MAX]
     ]
-    links = " · ".join(f"<{url}|{label}>" for label, url in tracker_links(payload.aircraft.hex))
+    # Link URLs hold no | < > or spaces (checked templates, quoted values); the labels
+    # are checked too, and escaped as Slack asks for & < >.
+    shown = [f"<{url}|{slack_escape(label)}>" for label, url in links(payload)]
     rule = payload.rule
     # mrkdwn for our own text only: rule ids are [a-z0-9_.-] by config validation.
-    context = (
-        f"{rule.severity} · rule `{rule.id}` · {payload.kind} #{payload.sequence} "
-        f"· {links} · episode `{payload.fingerprint}` (to `borderwatch ack`)"
-    )
+    head = f"{rule.severity} · rule `{rule.id}` · {payload.kind} #{payload.sequence}"
+    tail = f"episode `{payload.fingerprint}` (to `borderwatch ack`)"
+    middle = joined(shown, SECTION_MAX - len(head) - len(tail) - 6)  # 6: two " · "
+    context = " · ".join(part for part in (head, middle, tail) if part)
     return [
         {"type": "section", "text": _plain(summary)},
         {"type": "section", "fields": fields},

@@ -10,18 +10,16 @@ from a validated address) does not need to.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
+from msgspec import UnsetType
+
+from service.alerts.links import fill
 from service.alerts.payload import Payload
+from service.settings.links import DEFAULT_LINKS
 
 # Control characters (except none: feeds have no business sending newlines or tabs in a
 # callsign) would break the one-line layout or hide text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
-
-TRACKERS = (
-    ("ADS-B Exchange", "https://globe.adsbexchange.com/?icao={hex}"),
-    ("adsb.lol", "https://globe.adsb.lol/?icao={hex}"),
-)
 
 KIND_TITLE = {"opened": "FIRING", "update": "UPDATE", "resolved": "RESOLVED"}
 
@@ -34,6 +32,18 @@ def clean(text: str) -> str:
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def joined(parts: list[str], limit: int, separator: str = " · ") -> str:
+    """The parts joined, as many whole ones as fit in `limit` characters: a link cut in
+    the middle would break the markup around it."""
+    text = ""
+    for part in parts:
+        longer = f"{text}{separator}{part}" if text else part
+        if len(longer) > limit:
+            break
+        text = longer
+    return text
 
 
 def slack_escape(text: str) -> str:
@@ -60,10 +70,14 @@ def discord_escape(text: str) -> str:
     return escaped.replace("@", "@\u200b")
 
 
-def tracker_links(hex_: str) -> list[tuple[str, str]]:
-    """(label, url) of public trackers showing the aircraft."""
-    safe = quote(hex_.lower(), safe="")
-    return [(label, url.format(hex=safe)) for label, url in TRACKERS]
+def links(payload: Payload) -> list[tuple[str, str]]:
+    """(label, url) of the links the payload carries (`links:` in the configuration,
+    filled in when it was made; their labels and URLs are checked there and safe in
+    every format). A payload from before links existed gets the default trackers."""
+    carried = payload.links
+    if isinstance(carried, UnsetType):
+        carried = fill(DEFAULT_LINKS, payload.aircraft, payload.position)
+    return [(link.label, link.url) for link in carried]
 
 
 def title(payload: Payload) -> str:

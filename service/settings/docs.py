@@ -23,6 +23,7 @@ from service.settings.feeds import (
 from service.settings.fields import ROOT
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
+from service.settings.links import Link
 from service.settings.model import (
     AreaSettings,
     BoundarySettings,
@@ -30,7 +31,13 @@ from service.settings.model import (
     StoreSettings,
     TrackSettings,
 )
-from service.settings.receivers import DiscordReceiver, Route, SlackReceiver, WebhookReceiver
+from service.settings.receivers import (
+    AppriseReceiver,
+    DiscordReceiver,
+    Route,
+    SlackReceiver,
+    WebhookReceiver,
+)
 from service.settings.rules import (
     ForeignAirspaceRule,
     LoiterRule,
@@ -60,7 +67,9 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("receivers[] (type: webhook)", WebhookReceiver),
     ("receivers[] (type: slack)", SlackReceiver),
     ("receivers[] (type: discord)", DiscordReceiver),
+    ("receivers[] (type: apprise)", AppriseReceiver),
     ("receivers[].route", Route),
+    ("links[]", Link),
     ("http", HttpSettings),
     ("run", RunSettings),
 ]

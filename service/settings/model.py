@@ -18,6 +18,7 @@ from service.settings.fields import Model as _Model
 from service.settings.fields import require_unique as _require_unique
 from service.settings.http import HttpSettings
 from service.settings.identify import IdentifySettings
+from service.settings.links import DEFAULT_LINKS, Link
 from service.settings.receivers import Receiver, default_type
 from service.settings.rules import Rule
 
@@ -149,6 +150,12 @@ class Settings(_Model):
     rules: list[Rule] = Field(default=[])
     receivers: list[Receiver] = Field(
         default=[], description="Where notifications go (docs/alerts.md)."
+    )
+    links: list[Link] = Field(
+        default=DEFAULT_LINKS,
+        description="Links in every notification (Slack, Discord, the webhook's "
+        "`links`, apprise), in order; the default is the two public trackers, `[]` "
+        "shows none.",
     )
     http: HttpSettings = HttpSettings()
     run: RunSettings = Field(default_factory=RunSettings)

@@ -1,7 +1,8 @@
 """Receivers (where notifications go) and how the alert lifecycle treats each one.
 
-Three kinds, told apart by `type`: the generic signed JSON webhook (payload version 1),
-a Slack incoming webhook (Block Kit) and a Discord webhook (embeds, map attached).
+Four kinds, told apart by `type`: the generic signed JSON webhook (payload version 1),
+a Slack incoming webhook (Block Kit), a Discord webhook (embeds, map attached), and
+apprise (plain text to any of the services the apprise library speaks).
 Each receiver routes by rule, severity and country, and has its own retry, dead-letter
 and lifecycle settings (group wait, repeat interval, resolved notifications).
 """
@@ -142,7 +143,38 @@ class DiscordReceiver(_ReceiverBase):
     )
 
 
-Receiver = Annotated[WebhookReceiver | SlackReceiver | DiscordReceiver, Field(discriminator="type")]
+class AppriseReceiver(_ReceiverBase):
+    """Any service the apprise library speaks (ntfy, Telegram, Matrix, email, ... about
+    a hundred; docs/alerts.md), one plain-text message per notification. Needs the
+    apprise package (`pip install 'borderwatch[apprise]'`; the container image has it).
+    No signature and no map; every failure is retried until it is a dead letter."""
+
+    type: Literal["apprise"] = Field(description="A service through apprise.")
+    url: OptionalSecret = Field(
+        default=None,
+        description="An apprise URL (a secret: it holds the service's credentials), e.g. "
+        "`ntfy://ntfy.example/alerts` or `tgram://<bot token>/<chat id>`. Empty: the "
+        "receiver is disabled.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # Replaces the base class's http(s) check: apprise URLs have their own schemes.
+        if value is None:
+            return None
+        from service.deliver.apprise_channel import url_problem
+
+        problem = url_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+Receiver = Annotated[
+    WebhookReceiver | SlackReceiver | DiscordReceiver | AppriseReceiver,
+    Field(discriminator="type"),
+]
 
 
 def default_type(value: object) -> object:

@@ -101,7 +101,7 @@ def test_a_webhook_is_signed_unless_told_otherwise(tmp_path: Path) -> None:
 def test_disabled_receivers_name_their_variable() -> None:
     settings = load_settings(DEFAULT_CONFIG, environ={"BORDERWATCH_SLACK_URL": "https://s.x/1"})
     disabled = dict(settings.disabled_receivers())
-    assert set(disabled) == {"webhook", "discord"}
+    assert set(disabled) == {"webhook", "discord", "apprise"}
     assert disabled["webhook"] == "url ${BORDERWATCH_WEBHOOK_URL:-} is empty"
 
 
