@@ -1,13 +1,16 @@
 """The compose stack really runs (`make compose-test`; .ci/run calls it).
 
-docker compose builds the image and starts borderwatch, Redis and Prometheus as users
-run them (docker-compose.yml), plus a local feed replaying the TROY701 crossing and a
-webhook receiver that checks every signature (tests/deploy/compose.test.yml). Then:
-the receiver gets the signed notifications; Prometheus scrapes the service (`up == 1`)
-and has loaded its rules; `restart redis` and a SIGKILL of borderwatch mid-flight lose
-nothing and duplicate nothing; `stop` finishes within the grace period. Grafana stays
-out (it is in the compose file for users; its provisioning is checked by
-tests/runtime/test_observability.py).
+docker compose builds the image and starts borderwatch, Redis, Prometheus and
+Alertmanager (its config generated from borderwatch's by the one-shot
+`alertmanager-config`) as users run them (docker-compose.yml), plus a local feed
+replaying the TROY701 crossing and a webhook receiver that checks every signature
+(tests/deploy/compose.test.yml). Then: the receiver gets the signed notifications;
+Prometheus scrapes the service (`up == 1`) and has loaded its rules; `restart redis`
+and a SIGKILL of borderwatch mid-flight lose nothing and duplicate nothing; `stop`
+finishes within the grace period. With borderwatch stopped, the real BorderwatchDown
+rule fires (after its 2 minutes) and Alertmanager delivers it to the receiver that
+takes critical alerts. Grafana stays out (it is in the compose file for users; its
+provisioning is checked by tests/runtime/test_observability.py).
 
 Needs a Docker engine and the images the compose file names (on machines without
 Docker Hub, ../shared/tools/docker-standins.sh builds stand-ins; .ci/run does).
@@ -33,7 +36,9 @@ from tests.support.paths import ROOT, require
 
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(1200)]
 PROJECT = "bwcomposetest"
-SERVICES = ["redis", "prometheus", "borderwatch", "feed", "receiver"]
+DOWN = "BorderwatchDown"
+# alertmanager-config runs first: alertmanager waits for it to complete.
+SERVICES = ["redis", "prometheus", "alertmanager", "borderwatch", "feed", "receiver"]
 
 
 def compose_command() -> list[str]:
@@ -82,6 +87,10 @@ class Stack:
         assert body["refused"] == 0, "a request arrived unsigned or badly signed"
         return list(body["received"])
 
+    def from_alertmanager(self) -> list[dict[str, Any]]:
+        """What Alertmanager posted to the receiver (its webhook JSON)."""
+        return list(self.get(self.ports["receiver"], "/received")["alertmanager"])
+
     def prometheus(self, query: str) -> list[Any]:
         """A PromQL query against the stack's Prometheus (published on 127.0.0.1:9090)."""
         from urllib.parse import quote
@@ -121,7 +130,8 @@ def stack(troy701_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     try:
         yield stack
     finally:
-        logs = subprocess.run([*stack.base, "logs", "--no-color", "--tail", "50", "borderwatch"],
+        logs = subprocess.run([*stack.base, "logs", "--no-color", "--tail", "50", "borderwatch",
+                               "alertmanager-config", "alertmanager"],
                               cwd=ROOT, env=stack.env, capture_output=True, text=True)  # fmt: skip
         print(logs.stdout[-5000:])
         stack.run("down", "-v", "--remove-orphans", timeout=180)
@@ -169,3 +179,32 @@ def test_the_stack_alerts_survives_redis_and_borderwatch_restarts_and_stops_in_t
     assert time.monotonic() - began < 15 + 5  # plus docker's own bookkeeping
     state = stack.run("ps", "borderwatch").stdout
     assert "Exit 0" in state or "exited (0)" in state.lower(), state
+
+
+def test_a_self_health_alert_reaches_its_receiver_through_alertmanager(stack: Stack) -> None:
+    # Alertmanager runs the generated config: the enabled receivers and the null one.
+    receivers = stack.wait("Alertmanager", lambda: stack.get(9093, "/api/v2/receivers"))
+    assert sorted(r["name"] for r in receivers) == ["_null", "ops", "webhook"]
+    # Prometheus has found it (prometheus.yml, alerting:).
+    found = stack.wait(
+        "Prometheus to see Alertmanager",
+        lambda: stack.get(9090, "/api/v1/alertmanagers")["data"]["activeAlertmanagers"],
+    )
+    assert [a["url"] for a in found] == ["http://alertmanager:9093/api/v2/alerts"]
+    assert stack.from_alertmanager() == []
+
+    # borderwatch stops: no scrape answers, BorderwatchDown (critical) fires after its
+    # 2 minutes, and Alertmanager posts it to `ops`, the receiver of critical alerts.
+    stack.run("stop", "borderwatch", timeout=120)
+
+    def down_alert() -> list[dict[str, Any]]:
+        posts = [p for p in stack.from_alertmanager() if p.get("status") == "firing"]
+        return [p for p in posts if {a["labels"]["alertname"] for a in p["alerts"]} == {DOWN}]
+
+    [post, *_] = stack.wait(f"{DOWN} from Alertmanager", down_alert, seconds=360)
+    assert post["version"] == "4" and post["receiver"] == "ops"
+    [alert] = post["alerts"]
+    assert alert["labels"]["severity"] == "critical" and alert["labels"]["job"] == "borderwatch"
+    assert "borderwatch is not answering scrapes" in alert["annotations"]["summary"]
+    # The signed receiver (warnings only) got nothing unsigned meanwhile.
+    stack.received()
