@@ -83,6 +83,9 @@ def alertmanager_command(args: argparse.Namespace) -> int:
         write_private(out, config.text())
     disabled = settings.disabled_receivers()
     off = "; off: " + ", ".join(f"{name} ({why})" for name, why in disabled) if disabled else ""
+    if config.unreachable:
+        names = ", ".join(config.unreachable)
+        off += f"; left out: {names} (apprise: Alertmanager has no such integration)"
     where = f", written to {out} (mode 0600)" if out is not None else ""
     if config.routed:
         say = f"health alerts go to {', '.join(config.routed)}{off}{where}"

@@ -10,6 +10,7 @@ integration (Alertmanager 0.25 or later, for Discord):
 | `webhook` | `webhook_configs` | `url` |
 | `slack` | `slack_configs` | `api_url` |
 | `discord` | `discord_configs` | `webhook_url` |
+| `apprise` | none: left out (Alertmanager cannot speak apprise), and said so | |
 
 A webhook receives Alertmanager's own JSON (its webhook format, `"version": "4"`),
 unsigned: not borderwatch's signed payload. The receiver's `route.severities` also
@@ -35,7 +36,7 @@ from typing import Any, Final
 import yaml
 
 from service.settings import Receiver, Settings
-from service.settings.receivers import DiscordReceiver, SlackReceiver
+from service.settings.receivers import AppriseReceiver, DiscordReceiver, SlackReceiver
 
 # Where alerts go when no receiver takes them. Receiver names start with [a-z0-9], so
 # this one can never clash with a configured receiver.
@@ -68,6 +69,7 @@ class AlertmanagerConfig:
 
     document: Mapping[str, Any]
     routed: tuple[str, ...]  # names of the enabled receivers, in config order
+    unreachable: tuple[str, ...] = ()  # enabled, of a kind Alertmanager has no integration for
 
     def text(self) -> str:
         """The document as YAML, with a header saying where it comes from."""
@@ -92,6 +94,8 @@ _Dumper.add_representer(str, _string)
 def generate(settings: Settings) -> AlertmanagerConfig:
     """Alertmanager's config routing alerts to every enabled receiver of `settings`."""
     enabled = [receiver for receiver in settings.receivers if receiver.url is not None]
+    unreachable = tuple(r.name for r in enabled if isinstance(r, AppriseReceiver))
+    enabled = [receiver for receiver in enabled if receiver.name not in unreachable]
     receivers: list[dict[str, Any]] = [{"name": NULL_RECEIVER}]
     routes: list[dict[str, Any]] = []
     for receiver in enabled:
@@ -114,7 +118,9 @@ def generate(settings: Settings) -> AlertmanagerConfig:
     if routes:
         root["routes"] = routes
     document = {"route": root, "receivers": receivers}
-    return AlertmanagerConfig(document=document, routed=tuple(r.name for r in enabled))
+    return AlertmanagerConfig(
+        document=document, routed=tuple(r.name for r in enabled), unreachable=unreachable
+    )
 
 
 def _integration(receiver: Receiver) -> tuple[str, dict[str, Any]]:

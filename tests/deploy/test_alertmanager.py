@@ -111,6 +111,21 @@ def test_disabled_receivers_are_left_out(config_file: Path) -> None:
     assert config.document["route"]["routes"] == [{"receiver": "chat", "continue": True}]
 
 
+def test_an_apprise_receiver_is_left_out_and_said_so(tmp_path: Path) -> None:
+    path = tmp_path / "borderwatch.yaml"
+    path.write_text(
+        CONFIG + "  - name: phone\n    type: apprise\n    url: ntfy://127.0.0.1/phone-secret\n"
+    )
+    config = generate(load_settings(path, environ={"BW_AM_DISCORD_URL": DISCORD}))
+    assert config.routed == ("chat",) and config.unreachable == ("phone",)
+    assert "phone" not in receivers_of(dict(config.document))
+
+    result = command("--config", str(path), env={"BW_AM_DISCORD_URL": DISCORD})
+    assert result.returncode == 0, result.stderr
+    assert "left out: phone (apprise: Alertmanager has no such integration)" in result.stderr
+    assert "phone-secret" not in result.stderr
+
+
 def test_with_no_receiver_enabled_alerts_go_to_the_null_receiver(config_file: Path) -> None:
     config = generate(load_settings(config_file, environ={}))
     assert config.routed == ()
