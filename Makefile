@@ -10,18 +10,19 @@ TOWNS := var/towns.tsv.gz
 DEMO_RECORDING := var/troy701.jsonl.gz
 # The lock files (pinned versions with hashes), written by `make lock` from pyproject.toml:
 # dev.txt for .venv (dev and build extras), runtime.txt for the image's service and
-# build.txt for the image's build stage (runtime, build extra and the build backend).
+# build.txt for the image's build stage (runtime and build extra).
 LOCK_DEV := requirements/dev.txt
 LOCK_RUNTIME := requirements/runtime.txt
 LOCK_BUILD := requirements/build.txt
 LOCK_FLAGS ?=
-COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links
+# For every platform and every Python from 3.11 on (markers pick what applies), so one
+# lock serves Linux images of any 3.11.x as well as a developer's machine.
+COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
 .PHONY: install lock boundaries recording demo images run test compose-test lint format bench soak clean
 
 # Exactly the locked versions (every file checked against its hash), then the project
-# itself, editable, without touching them; again whenever the lock changes.
+# itself, editable, built by the locked setuptools; again whenever the lock changes.
 $(BIN)/borderwatch: pyproject.toml $(LOCK_DEV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
@@ -30,14 +31,14 @@ $(BIN)/borderwatch: pyproject.toml $(LOCK_DEV)
 
 install: $(BIN)/borderwatch
 
-# Resolve pyproject.toml's dependencies for Python 3.11 on Linux, keeping the pinned
-# versions that still fit (`make lock LOCK_FLAGS=--upgrade` moves everything to the
-# newest allowed). dev.txt is resolved first; the others take its versions, so all
-# three agree. Review the diff, then `make install test`.
+# Resolve pyproject.toml's dependencies again, keeping the pinned versions that still
+# fit (`make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed). dev.txt
+# is resolved first and the others take its versions, so all three agree. Review the
+# diff, then `make install test`.
 lock: | $(BIN)/borderwatch
 	$(COMPILE) $(LOCK_FLAGS) --extra dev --extra build -o $(LOCK_DEV) pyproject.toml
 	$(COMPILE) -c $(LOCK_DEV) -o $(LOCK_RUNTIME) pyproject.toml
-	$(COMPILE) -c $(LOCK_DEV) --extra build --all-build-deps -o $(LOCK_BUILD) pyproject.toml
+	$(COMPILE) -c $(LOCK_DEV) --extra build -o $(LOCK_BUILD) pyproject.toml
 
 # Maritime boundaries (OpenStreetMap, ODbL) from the npm registry, prepared once and
 # again whenever the builder (and so possibly the file format) changes.
