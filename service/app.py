@@ -28,6 +28,7 @@ from service.identify.tables import Designator, OperatorKind
 from service.locate import Boundaries
 from service.locate.areas import Areas
 from service.locate.locator import Locator
+from service.locate.places import use_towns
 from service.metrics import Metrics
 from service.pipeline import Pipeline
 from service.render.maps import MapRenderer
@@ -108,7 +109,9 @@ def build_pipeline(
     receivers: tuple[Receiver, ...] | list[Receiver] = (),
 ) -> Pipeline:
     """The stages the settings describe, on `store`; deliveries are queued for
-    `receivers` (none: notifications are only produced)."""
+    `receivers` (none: notifications are only produced). Raises TownsError when the
+    towns file (`boundaries.towns`) cannot be read."""
+    use_towns(settings.boundaries.towns_path)
     detect = Detector(settings.rules)
     areas = Areas.load((area.name, area.path) for area in settings.areas)
     return Pipeline(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from service.settings.model import TOWNS_FILE
 from tests.support.net import free_port
 from tests.support.paths import FEEDS, ROOT, TRACKS, require
 from tests.support.redis import private_redis
@@ -92,14 +93,17 @@ def backend_url(request: pytest.FixtureRequest) -> str | None:
 
 @pytest.fixture(scope="session")
 def boundaries_path() -> Path:
-    """The boundary index, built on first use (the same command `make boundaries` runs)."""
+    """The boundary index, and the towns file beside it, built on first use (the same
+    commands `make boundaries` runs)."""
     path = Path(os.environ.get("BORDERWATCH_BOUNDARIES", ROOT / "var" / "boundaries.bin"))
-    if not path.exists():
-        subprocess.run(
-            [sys.executable, "-m", "service.locate.build", "--out", str(path)],
-            cwd=ROOT,
-            check=True,
-        )
+    towns = path.with_name(TOWNS_FILE)
+    for builder, out in (("build", path), ("build_towns", towns)):
+        if not out.exists():
+            subprocess.run(
+                [sys.executable, "-m", f"service.locate.{builder}", "--out", str(out)],
+                cwd=ROOT,
+                check=True,
+            )
     return path
 
 

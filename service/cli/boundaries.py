@@ -1,4 +1,5 @@
-"""`borderwatch boundaries build`: download the maritime boundaries and build the index."""
+"""`borderwatch boundaries build`: download the maritime boundaries and build the index,
+and write the towns file beside it (where the config's default `boundaries.towns` looks)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import structlog
 
 from service.cli.errors import RuntimeFailure
-from service.settings.model import DEFAULT_BOUNDARIES
+from service.settings.model import DEFAULT_BOUNDARIES, TOWNS_FILE
 
 log = structlog.get_logger(__name__)
 
@@ -22,7 +23,9 @@ def register(commands: Any) -> None:
     boundaries = commands.add_parser("boundaries", help="build the boundary index")
     actions = boundaries.add_subparsers(dest="boundary_command", required=True)
     build = actions.add_parser(
-        "build", help="download the maritime boundaries (npm) and build the index"
+        "build",
+        help="download the maritime boundaries (npm) and build the index, and the towns "
+        "file beside it",
     )
     build.add_argument(
         "--out",
@@ -35,13 +38,19 @@ def register(commands: Any) -> None:
 
 
 def build_command(args: argparse.Namespace) -> int:
-    """Run the builder (service/locate/build.py) in its own process."""
+    """Run the builders (service/locate/build.py, build_towns.py) in their own processes."""
     started = time.monotonic()
-    command = [sys.executable, "-m", "service.locate.build", "--out", str(args.out)]
-    if args.verbose:
-        command.append("--verbose")
-    result = subprocess.run(command, check=False)
-    if result.returncode != 0:  # the builder said why on stderr
-        raise RuntimeFailure(f"building the boundary index failed (exit {result.returncode})")
-    log.info("boundaries.built", seconds=round(time.monotonic() - started, 1), out=str(args.out))
+    towns = args.out.with_name(TOWNS_FILE)
+    for builder, out, what in (
+        ("service.locate.build", args.out, "the boundary index"),
+        ("service.locate.build_towns", towns, "the towns file"),
+    ):
+        command = [sys.executable, "-m", builder, "--out", str(out)]
+        if args.verbose and builder == "service.locate.build":
+            command.append("--verbose")
+        result = subprocess.run(command, check=False)
+        if result.returncode != 0:  # the builder said why on stderr
+            raise RuntimeFailure(f"building {what} failed (exit {result.returncode})")
+    seconds = round(time.monotonic() - started, 1)
+    log.info("boundaries.built", seconds=seconds, out=str(args.out), towns=str(towns))
     return 0

@@ -12,10 +12,12 @@ exact polygon test; the answers are the same. Depth lives in `service.locate.dep
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
 import struct
+import zlib
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +35,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 MAGIC: Final = b"BWBOUND1"
+GZIP_MAGIC: Final = b"\x1f\x8b"
 FORMAT_VERSION: Final = 2  # 2: lookup grid arrays added
 REBUILD_HINT: Final = (
     "run `make boundaries` (python -m service.locate.build --out var/boundaries.bin)"
@@ -139,15 +142,23 @@ class Boundaries:
 
     @classmethod
     def load(cls, path: Path) -> Boundaries:
-        """Read a boundary index written by `python -m service.locate.build`.
+        """Read a boundary index written by `python -m service.locate.build`, as written
+        or gzip-compressed (`gzip -n`).
 
         Raises BoundariesError, with the command that rebuilds the file, when the file is
         missing, truncated, corrupt or from another format version.
         """
         try:
             blob = Path(path).read_bytes()
+            # A gzip-compressed index reads the same: the image ships one (31 MB -> 12 MB
+            # on disk, about 0.3 s more to start).
+            if blob[:2] == GZIP_MAGIC:
+                blob = gzip.decompress(blob)
         except FileNotFoundError as exc:
             raise BoundariesError(f"boundary index {path} not found; {REBUILD_HINT}") from exc
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            message = f"boundary index {path} is corrupt ({exc!r}); {REBUILD_HINT}"
+            raise BoundariesError(message) from exc
         except OSError as exc:
             raise BoundariesError(f"cannot read boundary index {path}: {exc}") from exc
         try:

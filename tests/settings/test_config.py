@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from service.locate import towns
 from service.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from service.settings.env import EnvError, expand
+from service.settings.model import TOWNS_FILE
 from service.settings.receivers import WebhookReceiver
 from tests.support.paths import ROOT
 
@@ -118,6 +120,21 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert settings.boundaries.path == folder / "idx" / "b.bin"
     empty = write(tmp_path, "boundaries: {path: ''}\n")
     assert load_settings(empty, environ={}).boundaries.path == ROOT / "var" / "boundaries.bin"
+
+
+def test_the_towns_file_is_beside_the_boundary_index_unless_named(tmp_path: Path) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    path = folder / "config.yaml"
+    path.write_text("boundaries: {path: idx/b.bin}\n")
+    beside = load_settings(path, environ={}).boundaries.towns_path
+    assert beside == folder / "idx" / TOWNS_FILE == folder / "idx" / towns.FILE_NAME
+    path.write_text("boundaries: {path: idx/b.bin, towns: geo/t.tsv.gz}\n")
+    assert load_settings(path, environ={}).boundaries.towns_path == folder / "geo" / "t.tsv.gz"
+    shipped = load_settings(DEFAULT_CONFIG, environ={}).boundaries
+    assert shipped.towns is None and shipped.towns_path == towns.DEFAULT_PATH
+    named = load_settings(DEFAULT_CONFIG, environ={"BORDERWATCH_TOWNS": "/data/t.tsv.gz"})
+    assert named.boundaries.towns_path == Path("/data/t.tsv.gz")
 
 
 @pytest.mark.parametrize(
