@@ -44,7 +44,10 @@ RUN python -m service.locate.build --out var/boundaries.bin --cache-dir var/cach
 # 3. venv: the service's own virtual environment, without pip or setuptools (the build
 #    stage's pip installs into it): requirements/runtime.txt, hashes checked, then the
 #    project's wheel. Then, for size (the image stays under 250 MB):
-#    - the packages' own test suites (numpy's, shapely's) go;
+#    - the packages' own test suites (numpy's, shapely's) go, and what only builds or
+#      type-checks against them: type stubs (*.pyi), numpy's C headers, f2py and
+#      distutils (about 4 MB);
+#    - Pillow's AVIF codec goes (5 MB; maps are PNG, and Pillow runs without it);
 #    - compiled extension modules lose their debug sections (about 14 MB: aiohttp's,
 #      Pillow's, PyYAML's, ...); the libraries bundled in *.libs/ are left as they are
 #      (stripping those breaks them);
@@ -59,6 +62,10 @@ RUN pip wheel --no-deps --no-build-isolation --wheel-dir /dist . \
         -r requirements/runtime.txt \
     && pip --python /opt/venv/bin/python install --no-compile --no-deps /dist/*.whl \
     && find /opt/venv -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} + \
+    && find /opt/venv -name '*.pyi' -path '*/site-packages/*' -delete \
+    && cd /opt/venv/lib/python3*/site-packages \
+    && rm -rf numpy/_core/include numpy/f2py numpy/distutils \
+        PIL/_avif.*.so pillow.libs/libavif-*.so* \
     && find /opt/venv -name '*.cpython-*.so' -not -path '*.libs/*' -exec strip --strip-debug {} + \
     && cd /tmp && /opt/venv/bin/python -c "import importlib, pkgutil, service; \
 [importlib.import_module(m.name) for m in pkgutil.walk_packages(service.__path__, 'service.') \
