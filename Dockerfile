@@ -8,7 +8,7 @@
 # repositories in late 2026 (not pulled where this was written: check it on first use).
 # Refresh it every few months, or at once for a security fix, with
 #   docker buildx imagetools inspect python:3.11-slim      (its "Digest:" line)
-# and put the new digest here (docs/deployment.md, "Updating the pins").
+# and put the new digest here (docs/deployment.md, "Reproducible builds: lock files and pins").
 # A machine without Docker Hub builds from a local image of the same name with
 #   docker build --build-arg PYTHON_IMAGE=python:3.11-slim .
 ARG PYTHON_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7

@@ -118,19 +118,19 @@ class Metrics:
         )
         self.deliveries = Counter(
             "borderwatch_deliveries",
-            "Webhook deliveries finished, by receiver and outcome.",
+            "Deliveries finished, by receiver and outcome.",
             ["receiver", "outcome"],
             registry=r,
         )
         self.delivery_attempts = Counter(
             "borderwatch_delivery_attempts",
-            "Webhook HTTP attempts, by receiver and outcome.",
+            "Delivery attempts (HTTP requests, apprise sends), by receiver and outcome.",
             ["receiver", "outcome"],
             registry=r,
         )
         self.delivery_seconds = Histogram(
             "borderwatch_delivery_attempt_duration_seconds",
-            "Duration of one webhook HTTP attempt.",
+            "Duration of one delivery attempt.",
             ["receiver"],
             buckets=_DELIVERY_BUCKETS,
             registry=r,

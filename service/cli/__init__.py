@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 from service import __version__, commit, logs
 from service.cli import (
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="detail: every poll and decision in the logs, every claim in a boundary build",
+        help="detail: debug logs (every poll, every notification produced) and every claim "
+        "in a boundary build",
     )
     parser.add_argument(
         "--log-json",
@@ -82,4 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(commands)
+    _also_after_the_command(commands)
     return parser
+
+
+def _also_after_the_command(commands: argparse._SubParsersAction[Any]) -> None:
+    """`-v` and `--debug` work after the command too (`borderwatch replay -v FILE`).
+
+    Their default there is "not given", so the value given before the command stands.
+    """
+    for sub in set(commands.choices.values()):
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="as before the command")  # fmt: skip
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="as before the command")  # fmt: skip
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _also_after_the_command(action)

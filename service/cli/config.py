@@ -95,4 +95,11 @@ def alertmanager_command(args: argparse.Namespace) -> int:
             f"(Alertmanager lists it and sends nothing){off}{where}"
         )
     print(f"alertmanager config: {say}", file=sys.stderr)
+    for name in config.unsigned:
+        print(
+            f"alertmanager config: warning: {name} is a signed webhook; Alertmanager posts "
+            "its own JSON unsigned, which a receiver that checks signatures refuses "
+            "(docs/deployment.md, Alertmanager)",
+            file=sys.stderr,
+        )
     return 0

@@ -9,6 +9,7 @@ layers below (configuration, boundary index, store, files) are mapped here, once
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -58,6 +59,12 @@ def run_guarded(command: Callable[[], int], *, debug: bool) -> int:
     """Run `command`; turn whatever ends it into an exit code and one line on stderr."""
     try:
         return command()
+    except BrokenPipeError:
+        # The reader went away (`borderwatch replay ... | head`): not a failure to report.
+        # What is still buffered goes nowhere, so the exit's flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except (Exception, KeyboardInterrupt) as exc:  # the one place every failure lands
         code, message = classify(exc)
         if debug:

@@ -36,7 +36,12 @@ from typing import Any, Final
 import yaml
 
 from service.settings import Receiver, Settings
-from service.settings.receivers import AppriseReceiver, DiscordReceiver, SlackReceiver
+from service.settings.receivers import (
+    AppriseReceiver,
+    DiscordReceiver,
+    SlackReceiver,
+    WebhookReceiver,
+)
 
 # Where alerts go when no receiver takes them. Receiver names start with [a-z0-9], so
 # this one can never clash with a configured receiver.
@@ -70,6 +75,7 @@ class AlertmanagerConfig:
     document: Mapping[str, Any]
     routed: tuple[str, ...]  # names of the enabled receivers, in config order
     unreachable: tuple[str, ...] = ()  # enabled, of a kind Alertmanager has no integration for
+    unsigned: tuple[str, ...] = ()  # signed webhooks, which get Alertmanager's unsigned JSON
 
     def text(self) -> str:
         """The document as YAML, with a header saying where it comes from."""
@@ -118,8 +124,14 @@ def generate(settings: Settings) -> AlertmanagerConfig:
     if routes:
         root["routes"] = routes
     document = {"route": root, "receivers": receivers}
+    unsigned = tuple(
+        r.name for r in enabled if isinstance(r, WebhookReceiver) and r.signing != "none"
+    )
     return AlertmanagerConfig(
-        document=document, routed=tuple(r.name for r in enabled), unreachable=unreachable
+        document=document,
+        routed=tuple(r.name for r in enabled),
+        unreachable=unreachable,
+        unsigned=unsigned,
     )
 
 

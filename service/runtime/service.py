@@ -28,6 +28,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
+from service import __version__, commit
 from service.app import App, build_app, build_feeds, build_worker, declare_metrics
 from service.deliver.outbox import OutboxWorker
 from service.feeds.fuse import Fuser, dated_after
@@ -80,8 +81,8 @@ async def run_service(
     )
     await runner.setup()
     await web.TCPSite(runner, settings.http.host, settings.http.port).start()
-    log.info("service.started", host=settings.http.host, port=settings.http.port,
-             feeds=sorted(feeds))  # fmt: skip
+    log.info("service.started", version=__version__, commit=commit(), host=settings.http.host,
+             port=settings.http.port, feeds=sorted(feeds))  # fmt: skip
     for name, why in settings.disabled_receivers():
         log.info("receiver.disabled", receiver=name, why=why)
     if started is not None:

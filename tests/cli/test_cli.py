@@ -73,6 +73,12 @@ def test_verbose_shows_the_detail(entry_recording: Path, boundaries_path: Path) 
     )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr.decode().count("alert.notified") == 3
+    # After the command too, as users type it.
+    after = borderwatch(
+        "--no-log-json", "replay", "-v", str(entry_recording), env=cli_env(boundaries_path)
+    )
+    assert after.returncode == 0, after.stderr.decode()
+    assert after.stderr.decode().count("alert.notified") == 3
 
 
 def test_replay_reads_standard_input(entry_recording: Path, boundaries_path: Path) -> None:
@@ -157,3 +163,22 @@ async def test_replay_deliver_retries_a_failing_receiver_once_per_notification(
         timestamp, signature, body = attempts[1]
         assert verify(secret.encode(), timestamp, signature, body, now=time.time())
         assert json.loads(body)["id"] in seen
+
+
+def test_a_reader_that_goes_away_early_is_not_an_error(
+    entry_recording: Path, boundaries_path: Path
+) -> None:
+    """`borderwatch replay FILE | head -1`: no traceback, no "Broken pipe" line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service", "replay", str(entry_recording)],
+        cwd=ROOT, env=cli_env(boundaries_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # as head does after its line
+    with process.stderr:
+        errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) in (0, 1)
+    assert json.loads(first)["kind"] == "opened"
+    assert "Broken pipe" not in errors and "Traceback" not in errors, errors
