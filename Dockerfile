@@ -96,6 +96,6 @@ EXPOSE 9108
 # SIGTERM (docker stop) stops polling, gives deliveries in flight 10 s, saves state.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=4)"
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('BORDERWATCH_HTTP_PORT', '9108'), timeout=4)"
 ENTRYPOINT ["borderwatch"]
 CMD ["run"]

@@ -25,6 +25,7 @@ COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --gen
 # Exactly the locked versions (every file checked against its hash), then the project
 # itself, editable, built by the locked setuptools; again whenever the lock changes.
 $(BIN)/borderwatch: pyproject.toml $(LOCK_DEV)
+	rm -rf $(VENV)  # a new one: exactly the lock, nothing left from an older one
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .

@@ -44,7 +44,9 @@ def template_problem(template: str) -> str | None:
         if prefix is None:
             prefix = literal_text
         if name not in PLACEHOLDERS:
-            shown = f"{{{name}}}" if name.isidentifier() else "{...}"
+            # Named when short and plain ({0}, {hex.upper}); other text is not echoed.
+            plain = len(name) <= 32 and all(c.isalnum() or c in "_.[]" for c in name)
+            shown = f"{{{name}}}" if plain and name else "{...}"
             return f"unknown placeholder {shown} (known: {known})"
         if spec or conversion:
             return f"placeholder {{{name}}} takes no format or conversion"

@@ -30,7 +30,7 @@ class Route(_Model):
     countries: list[str] = Field(
         default=[],
         description="Only notifications about these countries (alpha-2: the airspace "
-        "entered, or where a loiter or silence happened); empty: any.",
+        "entered, or where a loiter, a loss of signal or a squawk happened); empty: any.",
     )
 
     @field_validator("countries")

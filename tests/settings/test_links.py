@@ -42,9 +42,10 @@ def test_a_tracker_of_your_own_is_one_line(tmp_path: Path) -> None:
     [
         ("http://pi.local/?icao={icao}", r"unknown placeholder \{icao\} \(known: \{hex\}"),
         ("http://pi.local/?icao={}", r"unknown placeholder \{\.\.\.\}"),
-        ("http://pi.local/?icao={0}", "unknown placeholder"),
-        ("http://pi.local/?icao={hex.__class__}", r"unknown placeholder \{\.\.\.\}"),
-        ("http://pi.local/?icao={hex[0]}", r"unknown placeholder \{\.\.\.\}"),
+        ("http://pi.local/?icao={0}", r"unknown placeholder \{0\}"),
+        ("http://pi.local/?icao={hex.__class__}", r"unknown placeholder \{hex\.__class__\}"),
+        ("http://pi.local/?icao={hex[0]}", r"unknown placeholder \{hex\[0\]\}"),
+        ("http://pi.local/?icao={a b}", r"unknown placeholder \{\.\.\.\}"),
         ("http://pi.local/?icao={hex:>10}", r"placeholder \{hex\} takes no format"),
         ("http://pi.local/?icao={hex!r}", r"placeholder \{hex\} takes no format"),
         ("http://pi.local/?icao={hex", r"unbalanced \{ or \}"),
