@@ -5,9 +5,9 @@ Everything around the attempt is the native receivers': the durable outbox, rout
 silences, acknowledgements, the retry policy and dead letters (outbox.py). Only the
 attempt differs. apprise does its own blocking I/O (requests, smtplib), so an attempt
 runs in a thread of its own (never in the event loop's default pool, which also
-resolves host names for every aiohttp request) and is bounded twice: apprise's socket
-connect and read timeouts are cut to the receiver's `timeout_s`, and the wait for the
-thread ends at `timeout_s` whatever apprise does. apprise answers only
+resolves host names for every aiohttp request) and is bounded twice: the wait for the
+thread ends at the receiver's `timeout_s` whatever apprise does, and apprise's socket
+connect and read timeouts, cut to just past it, end the thread soon after. apprise answers only
 "sent" or "not sent", so every failure (not sent, an exception, the timeout) is
 retried with the receivers' backoff until the notification becomes a dead letter;
 nothing is refused at once as a 4xx is.
@@ -45,6 +45,8 @@ MISSING: Final = (
 TITLE_MAX: Final = 250
 SUMMARY_MAX: Final = 1000
 FACT_MAX: Final = 200
+# apprise's socket timeouts end this long after the attempt's own wait has ended.
+SOCKET_MARGIN_S: Final = 1.0
 # Outcome labels of an attempt (the `outcome` label of borderwatch_delivery_attempts_total).
 SENT, FAILED, ERROR, TIMEOUT, BUSY = "sent", "failed", "error", "timeout", "busy"
 
@@ -193,10 +195,12 @@ def _notify(url: str, push: Push, timeout_s: float) -> str:
         plugin = apprise.Apprise.instantiate(url, asset=asset)
         if plugin is None:  # the configuration checked it: apprise changed its mind
             return ERROR
-        # apprise's cto/rto (seconds for the connection, and for each read), cut to the
-        # receiver's timeout unless the URL asked for less.
-        plugin.socket_connect_timeout = min(plugin.socket_connect_timeout, timeout_s)
-        plugin.socket_read_timeout = min(plugin.socket_read_timeout, timeout_s)
+        # apprise's cto/rto (seconds for the connection, and for each read), cut to just
+        # past the receiver's timeout unless the URL asked for less: the attempt's own
+        # wait ends first (outcome `timeout`), and these end the thread soon after.
+        backstop = timeout_s + SOCKET_MARGIN_S
+        plugin.socket_connect_timeout = min(plugin.socket_connect_timeout, backstop)
+        plugin.socket_read_timeout = min(plugin.socket_read_timeout, backstop)
         manager = apprise.Apprise(asset=asset)
         manager.add(plugin)
         # Through the manager, not the plugin: it converts the text for HTML and
