@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +135,30 @@ def adsbx(snapshot: dict[str, Any]) -> dict[str, Any]:
             "total": len(aircraft), "ctime": 0, "ptime": 1}  # fmt: skip
 
 
+@dataclass
+class LocalFeed:
+    """The feed's base URL, what the receiver got, and the switch that lets time run."""
+
+    base: str
+    received: list[dict[str, Any]]
+    # Until set, every poll gets the first snapshot again (nothing happens): Prometheus
+    # must have scraped the zeros before the first alert, or `increase()` misses it.
+    flowing: asyncio.Event
+
+
 @contextlib.asynccontextmanager
-async def local_feed(recording: Path) -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+async def local_feed(recording: Path) -> AsyncIterator[LocalFeed]:
     """A feed serving the recording from START_AT (shared cursor) and a receiver."""
     with gzip.open(recording, "rt") as lines:
         snapshots = [s for s in map(json.loads, lines) if s["now"] >= START_AT]
     cursor = 0
     received: list[dict[str, Any]] = []
+    flowing = asyncio.Event()
 
     async def feed(_: web.Request) -> web.Response:
         nonlocal cursor
-        cursor = min(cursor + SNAPSHOTS_PER_POLL, len(snapshots) - 1)
+        if flowing.is_set():
+            cursor = min(cursor + SNAPSHOTS_PER_POLL, len(snapshots) - 1)
         return web.json_response(adsbx(snapshots[cursor]))
 
     async def hook(request: web.Request) -> web.Response:
@@ -152,7 +166,7 @@ async def local_feed(recording: Path) -> AsyncIterator[tuple[str, list[dict[str,
         return web.Response(status=204)
 
     async with http_server({"GET /{source}/v2/mil": feed, "POST /hook": hook}) as base:
-        yield base, received
+        yield LocalFeed(base, received, flowing)
 
 
 @contextlib.contextmanager
@@ -221,7 +235,8 @@ async def test_every_dashboard_query_returns_data_from_a_real_scrape(
 ) -> None:
     tool("prometheus")  # skip (or fail under CI) before starting anything
     http_port = free_port()
-    async with local_feed(troy701_path) as (base, received):
+    async with local_feed(troy701_path) as local:
+        base = local.base
         feed = {"kind": "adsbx", "interval_s": 0.25, **RECORDING_AS_LIVE}
         settings = Settings.model_validate(
             {
@@ -247,13 +262,15 @@ async def test_every_dashboard_query_returns_data_from_a_real_scrape(
             with prometheus(http_port, tmp_path) as prom:
                 async with aiohttp.ClientSession() as session:
                     await wait_until_ready(session, prom)
+                    await wait_for_data(session, prom, [("first scrape", "up == 1")])
+                    local.flowing.set()
                     missing = await wait_for_data(session, prom, panel_queries())
                     unlabelled = await variables_without_values(session, prom)
                     rules = await rule_health(session, prom)
         finally:
             stop.set()
             assert await asyncio.wait_for(service, timeout=60) == 0
-    assert received, "no webhook delivered: the run produced no alert"
+    assert local.received, "no webhook delivered: the run produced no alert"
     assert not missing, "dashboard panels whose query returned no data:\n" + "\n".join(
         f"  - {title}: {expr}" for title, expr in missing
     )
