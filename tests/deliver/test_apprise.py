@@ -38,7 +38,8 @@ from service.store.records import OutboxItem, Silence
 from tests.deliver.test_chat import EXAMPLE, hostile_payload, typed
 from tests.deliver.test_links import settings as settings_with
 from tests.support.clock import FakeClock
-from tests.support.outbox import T0, enqueue, item, settle
+from tests.support.outbox import T0, enqueue, item
+from tests.support.outbox import Rig as OutboxRig
 from tests.support.servers import http_server
 
 NAME = "phone"
@@ -108,20 +109,8 @@ def real_item(**changes: Any) -> OutboxItem:
     return msgspec.structs.replace(base, rule="foreign-airspace", **changes)
 
 
-@dataclass
-class Rig:
-    store: MemoryStore
-    clock: FakeClock
-    metrics: Metrics
-    worker: OutboxWorker
-
-    async def pass_(self) -> None:
-        await settle(self.worker)
-
-    async def next_attempt(self) -> None:
-        (entry,) = await self.store.outbox_pending()
-        self.clock.now = entry.next_at
-        await self.pass_()
+class Rig(OutboxRig):
+    """Notifications queued for the apprise receiver, and what delivering them recorded."""
 
     def count(self, metric: str, label: str) -> float:
         return float(getattr(self.metrics, metric).labels(NAME, label)._value.get())

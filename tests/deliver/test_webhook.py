@@ -32,9 +32,9 @@ from service.outbound import USER_AGENT
 from service.settings import ConfigError, load_settings
 from service.settings.receivers import WebhookReceiver
 from service.store import MemoryStore
-from service.store.records import OutboxItem
 from tests.support.clock import FakeClock
-from tests.support.outbox import T0, enqueue, item, settle
+from tests.support.outbox import T0, enqueue, item
+from tests.support.outbox import Rig as OutboxRig
 from tests.support.servers import http_server
 
 SECRET = "whsec-correct-horse"
@@ -115,28 +115,8 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield client
 
 
-@dataclass
-class Rig:
-    """One queued notification, the worker that delivers it, and what it records."""
-
-    store: MemoryStore
-    clock: FakeClock
-    metrics: Metrics
-    worker: OutboxWorker
-
-    async def pass_(self) -> None:
-        await settle(self.worker)
-
-    async def pending(self) -> OutboxItem:
-        (entry,) = await self.store.outbox_pending()
-        return entry
-
-    async def next_attempt(self) -> float:
-        """Move the clock to the pending entry's next attempt, run a pass; the delay."""
-        delay = (await self.pending()).next_at - self.clock.now
-        self.clock.now += delay
-        await self.pass_()
-        return delay
+class Rig(OutboxRig):
+    """One queued notification for the webhook, and what delivering it recorded."""
 
     async def dead_reason(self) -> str | None:
         (dead,) = await self.store.dead_letters()

@@ -59,14 +59,20 @@ class TroyFeed:
         return web.Response(body=body, content_type="application/json")
 
     def config(self, base: str) -> dict[str, Any]:
-        return {
-            "name": "receiver",
-            "kind": "readsb",
-            "url": f"{base}/data/aircraft.json",
-            "interval_s": 0.001,
-            "request_gap_s": 0,
-            **RECORDING_AS_LIVE,
-        }
+        return live_feed(base)
+
+
+def live_feed(base: str) -> dict[str, Any]:
+    """The feed config of a local receiver's aircraft.json at `base`/data/aircraft.json,
+    polled flat out."""
+    return {
+        "name": "receiver",
+        "kind": "readsb",
+        "url": f"{base}/data/aircraft.json",
+        "interval_s": 0.001,
+        "request_gap_s": 0,
+        **RECORDING_AS_LIVE,
+    }
 
 
 class Receiver:

@@ -17,6 +17,7 @@ from aiohttp import web
 from service.cli.replay import replay
 from service.runtime import run_service
 from service.settings import Settings
+from tests.runtime.support import live_feed
 from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.servers import Handler, Routes, Serve, http_server
@@ -27,18 +28,6 @@ LINES = 660  # the first 110 minutes of TROY701: the crossing and depth mileston
 def feed_and_hook(aircraft_json: Handler, hook: Handler) -> Routes:
     """A local receiver's aircraft.json at /data/aircraft.json and a webhook at /hook."""
     return {"GET /data/aircraft.json": aircraft_json, "POST /hook": hook}
-
-
-def live_feed(base: str) -> dict[str, Any]:
-    """The feed config for `feed_and_hook`'s aircraft.json, polled flat out."""
-    return {
-        "name": "receiver",
-        "kind": "readsb",
-        "url": f"{base}/data/aircraft.json",
-        "interval_s": 0.001,
-        "request_gap_s": 0,
-        **RECORDING_AS_LIVE,
-    }
 
 
 def key(body: dict[str, Any]) -> tuple[str, str, int, str]:
