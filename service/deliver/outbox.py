@@ -278,14 +278,14 @@ class OutboxWorker:
             return
         assert receiver.url is not None  # disabled receivers are never started
         started = time.monotonic()
+        url = receiver.url.get_secret_value()
         if isinstance(outgoing, Push):
             assert self.pusher is not None  # made for every apprise receiver
-            url = receiver.url.get_secret_value()
             attempt = await self.pusher.send(url, outgoing, timeout_s=receiver.timeout_s)
         else:
             attempt = await post(
                 self.session,
-                receiver.url.get_secret_value(),
+                url,
                 outgoing,
                 timeout_s=receiver.timeout_s,
                 user_agent=USER_AGENT,

@@ -99,9 +99,9 @@ _Dumper.add_representer(str, _string)
 
 def generate(settings: Settings) -> AlertmanagerConfig:
     """Alertmanager's config routing alerts to every enabled receiver of `settings`."""
-    enabled = [receiver for receiver in settings.receivers if receiver.url is not None]
-    unreachable = tuple(r.name for r in enabled if isinstance(r, AppriseReceiver))
-    enabled = [receiver for receiver in enabled if receiver.name not in unreachable]
+    on = [receiver for receiver in settings.receivers if receiver.url is not None]
+    unreachable = tuple(r.name for r in on if isinstance(r, AppriseReceiver))
+    enabled = [r for r in on if not isinstance(r, AppriseReceiver)]
     receivers: list[dict[str, Any]] = [{"name": NULL_RECEIVER}]
     routes: list[dict[str, Any]] = []
     for receiver in enabled:
