@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,7 @@ def read_towns(path: Path) -> Towns:
         text = gzip.decompress(Path(path).read_bytes()).decode()
     except FileNotFoundError as exc:
         raise TownsError(f"towns file {path} not found; {REBUILD_HINT}") from exc
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         raise TownsError(f"cannot read towns file {path} ({exc}); {REBUILD_HINT}") from exc
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     if not lines or tuple(lines[0].split("\t")) != HEADER:

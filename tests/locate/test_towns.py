@@ -85,6 +85,13 @@ def test_missing_or_foreign_files_say_how_to_rebuild(tmp_path: Path) -> None:
     broken.write_bytes(gzip.compress(b"name\tcountry\tlat\tlon\nX\tMX\tnorth\t1\n"))
     with pytest.raises(TownsError, match="is corrupt"):
         read_towns(broken)
+    # A damaged deflate stream (zlib.error, not an OSError) reads the same way.
+    damaged = bytearray(gzip.compress(b"name\tcountry\tlat\tlon\n" * 500))
+    damaged[20:30] = b"\xff" * 10
+    mangled = tmp_path / "mangled.tsv.gz"
+    mangled.write_bytes(bytes(damaged))
+    with pytest.raises(TownsError, match="cannot read towns file"):
+        read_towns(mangled)
 
 
 def test_use_towns_switches_the_gazetteer_and_checks_the_file_at_once(
