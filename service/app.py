@@ -121,7 +121,12 @@ def build_pipeline(
             detect.wants,
         ),
         locate=Locator(boundaries, areas),
-        fleet=Fleet(store, settings.track, aircraft_ttl_s=settings.store.aircraft_ttl_s),
+        fleet=Fleet(
+            store,
+            settings.track,
+            aircraft_ttl_s=settings.store.aircraft_ttl_s,
+            history_s=detect.history_s(),
+        ),
         detect=detect,
         notify=Notifier(
             store,

@@ -3,7 +3,15 @@
 Opening looks back over the recent track (split only at coverage gaps longer than
 `max_gap_s`) for the longest stretch that stays within `max_radius_km` of its centre;
 it alerts when that stretch lasts `min_duration_s` with `min_turns` net turns (an orbit
-or racetrack), or lasts `min_dwell_s` whatever the turns (a survey or dwell). Once open,
+or racetrack), or lasts `min_dwell_s` whatever the turns (a survey or dwell).
+
+The look-back costs the same whatever the fleet and the track length: it runs once per
+`CHECK_EVERY_S` per aircraft, each aircraft at its own phase of that minute (so a fleet
+that appeared at once is not checked all in one poll); it reads only the look-back
+window; and a bounding-box bound finds, in one vectorised pass, the earliest point a
+qualifying stretch could start at. That bound only moves forward as points arrive, so
+an aircraft in transit is not looked at again before a stretch from there could last
+`min_duration_s`. Each look-back finds what the exhaustive search over every start finds. Once open,
 the episode follows the aircraft point by point, so a loiter of hours costs O(1) per
 position, sends "still loitering" updates every `update_interval_s` of duration and ends
 when the aircraft leaves the area or stays silent longer than `max_gap_s` (also when
@@ -18,6 +26,7 @@ open it is followed as usual, even if the orbit drifts over the area's edge.
 from __future__ import annotations
 
 import math
+import zlib
 
 import msgspec
 import numpy as np
@@ -29,8 +38,8 @@ from service.models import Identity
 from service.settings import LoiterRule
 from service.track import Track, TrackPoint
 
-# Opening is re-examined at most this often per aircraft: the look-back costs
-# O(n log n) and nothing changes meaningfully between two 10 s polls.
+# Opening is re-examined at most this often per aircraft: the look-back reads the
+# whole window and nothing changes meaningfully between two 10 s polls.
 CHECK_EVERY_S = 60.0
 # Consecutive points closer than this give no usable bearing (position noise).
 MIN_STEP_KM = 0.05
@@ -63,6 +72,11 @@ class LoiterState(msgspec.Struct):
     episode: Episode | None = None
 
 
+def history_s(rule: LoiterRule) -> float:
+    """Feed time of track the look-back reads, point by point."""
+    return max(rule.min_duration_s, rule.min_dwell_s) + CHECK_EVERY_S
+
+
 def evaluate(
     rule: LoiterRule, identity: Identity, track: Track, state: LoiterState | None, now: float
 ) -> tuple[LoiterState, list[Event]]:
@@ -93,10 +107,17 @@ def evaluate(
             state.episode = None
         return state, events
     last = track.last
-    if last is None or not new_points or last.time < state.next_check_at:
+    if last is None or not new_points:
         return state, events
-    state.next_check_at = last.time + CHECK_EVERY_S
-    opened = _find_loiter(rule, track)
+    if last.time < state.next_check_at:
+        return state, events
+    state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
+    opened, earliest_start = _find_loiter(rule, track)
+    if earliest_start is not None:
+        # No stretch can start before `earliest_start` from now on (the bound only moves
+        # forward), so none qualifies before it has lasted min_duration_s from there.
+        could_open = _slot_start(identity.hex, earliest_start + rule.min_duration_s)
+        state.next_check_at = max(state.next_check_at, could_open)
     if opened is not None and rule.abroad_only and opened.country == identity.state:
         opened = None
     if opened is not None and rule.areas and not set(rule.areas) & set(opened.last_inside.areas):
@@ -113,8 +134,19 @@ def _usable(rule: LoiterRule, point: TrackPoint) -> bool:
     return point.gs_kt is None or point.gs_kt >= rule.min_speed_kt
 
 
-def _find_loiter(rule: LoiterRule, track: Track) -> Episode | None:
-    """The longest recent stretch within the radius, if it qualifies as a loiter."""
+def _slot_start(hex_: str, time: float) -> float:
+    """Start of this aircraft's check slot holding `time`: slots are CHECK_EVERY_S long,
+    at an offset of the aircraft's own (the same every run), and a check runs at the
+    first point of a slot. Fixed slots make skipped checks skip whole slots, so the
+    checks that do run are the ones that would have run anyway."""
+    phase = zlib.crc32(hex_.encode()) % 1000 / 1000 * CHECK_EVERY_S
+    return phase + math.floor((time - phase) / CHECK_EVERY_S) * CHECK_EVERY_S
+
+
+def _find_loiter(rule: LoiterRule, track: Track) -> tuple[Episode | None, float | None]:
+    """The longest recent stretch within the radius, if it qualifies as a loiter; and
+    when none can, the earliest time a qualifying stretch could start at (None when
+    unknown, as for a stretch that is in the radius but has not turned enough yet)."""
     last = track.last
     assert last is not None
     lookback = max(rule.min_duration_s, rule.min_dwell_s)
@@ -125,18 +157,24 @@ def _find_loiter(rule: LoiterRule, track: Track) -> Episode | None:
             points = points[i:]
             break
     if len(points) < 3 or points[-1].time - points[0].time < rule.min_duration_s:
-        return None
+        return None, points[0].time if points else None
     lat = np.array([p.lat for p in points])
     lon = np.array([p.lon for p in points])
     x, y = local_km(lat, lon, last.lat, last.lon)
     times = np.array([p.time for p in points])
     # Suffix centroids from the end: centre of points[i:] for every i.
     n = len(points)
+    # A stretch wider than 2 radii along x or y cannot fit (its farthest point is more
+    # than one radius from any centre). Suffixes only grow wider towards the past, so
+    # the ones that fit the box are exactly those from `first` on.
+    width = 2 * rule.max_radius_km
+    wide = (_suffix_extent(x) > width) | (_suffix_extent(y) > width)
+    first = int(np.argmin(wide))  # the last point alone is never wide
     counts = np.arange(n, 0, -1, dtype=np.float64)
     cx = np.cumsum(x[::-1])[::-1] / counts
     cy = np.cumsum(y[::-1])[::-1] / counts
     best: int | None = None
-    for i in range(n):
+    for i in range(first, n):
         if times[-1] - times[i] < rule.min_duration_s:
             break
         radius = np.hypot(x[i:] - cx[i], y[i:] - cy[i]).max()
@@ -144,12 +182,12 @@ def _find_loiter(rule: LoiterRule, track: Track) -> Episode | None:
             best = i
             break
     if best is None:
-        return None
+        return None, float(times[first])
     stretch = points[best:]
     turns_deg, last_bearing = _turns(stretch)
     duration = stretch[-1].time - stretch[0].time
     if abs(turns_deg) < rule.min_turns * 360.0 and duration < rule.min_dwell_s:
-        return None
+        return None, None
     kx = x[best:] - cx[best]
     ky = y[best:] - cy[best]
     center_lat = float(lat[best:].mean())
@@ -169,7 +207,13 @@ def _find_loiter(rule: LoiterRule, track: Track) -> Episode | None:
         alt_max_ft=max(alts) if alts else None,
         last_inside=stretch[-1],
         country=stretch[-1].country,
-    )
+    ), None
+
+
+def _suffix_extent(values: np.ndarray) -> np.ndarray:
+    """max - min of values[i:] for every i."""
+    backwards = values[::-1]
+    return (np.maximum.accumulate(backwards) - np.minimum.accumulate(backwards))[::-1]
 
 
 def _turns(points: list[TrackPoint]) -> tuple[float, float | None]:

@@ -28,12 +28,17 @@ Evaluate = Callable[[Any, Identity, Track, Any, float], tuple[msgspec.Struct, li
 class RuleType:
     evaluate: Evaluate
     state_type: type[msgspec.Struct]
+    # Feed time of track, point by point, the rule looks back over (the track keeps at
+    # least this much in full detail; older history is thinned).
+    history_s: Callable[[Any], float] = lambda rule: 0.0
 
 
 RULE_TYPES: dict[str, RuleType] = {
     "foreign_airspace": RuleType(foreign_airspace.evaluate, foreign_airspace.AirspaceState),
-    "loiter": RuleType(loiter.evaluate, loiter.LoiterState),
-    "signal_lost": RuleType(signal_lost.evaluate, signal_lost.SignalState),
+    "loiter": RuleType(loiter.evaluate, loiter.LoiterState, loiter.history_s),
+    "signal_lost": RuleType(
+        signal_lost.evaluate, signal_lost.SignalState, lambda rule: signal_lost.DESCENT_WINDOW_S
+    ),
     "squawk": RuleType(squawk.evaluate, squawk.SquawkState),
 }
 
@@ -93,6 +98,10 @@ class Detector:
                 aircraft.dirty = True
             events.extend((aircraft, event) for event in found)
         return events
+
+    def history_s(self) -> float:
+        """The longest look-back, in feed time, of any enabled rule."""
+        return max((RULE_TYPES[rule.type].history_s(rule) for rule in self.rules), default=0.0)
 
     def decode_state(self, rule_id: str, raw: bytes) -> msgspec.Struct | None:
         """A rule's saved state; None when the rule is no longer configured."""

@@ -94,7 +94,28 @@ class BoundarySettings(_Model):
 
 
 class TrackSettings(_Model):
-    max_points: int = Field(default=4000, gt=10, description="Track points kept per aircraft.")
+    max_points: int = Field(
+        default=4000,
+        gt=10,
+        description="Track points kept per aircraft at most (memory and store).",
+    )
+    detail_s: float = Field(
+        default=3600,
+        gt=0,
+        description="Feed time of history kept point by point; raised by itself to the "
+        "longest look-back of a rule (loiter: the larger of min_duration_s and min_dwell_s).",
+    )
+    thin_s: float = Field(
+        default=300,
+        ge=0,
+        description="Older history keeps one point per this interval and every change of "
+        "country (0: no thinning).",
+    )
+    window_s: float = Field(
+        default=43_200,
+        gt=0,
+        description="History older than this is dropped (what the map and the API can show).",
+    )
     max_aircraft: int = Field(
         default=20_000,
         gt=0,

@@ -67,11 +67,14 @@ class Fleet:
         aircraft_ttl_s: int,
         clock: Clock = SYSTEM_CLOCK,
         max_skew_s: float = MAX_SKEW_S,
+        history_s: float = 0.0,
     ) -> None:
         """`clock` and `max_skew_s` judge saved state on restore: nothing saved may be
-        dated after the wall clock plus the skew."""
+        dated after the wall clock plus the skew. `history_s` is the look-back the rules
+        need: tracks keep at least that much in full detail."""
         self.store = store
         self.settings = settings
+        self.detail_s = max(settings.detail_s, history_s)
         self.aircraft_ttl_s = aircraft_ttl_s
         self.clock = clock
         self.max_skew_s = max_skew_s
@@ -120,7 +123,7 @@ class Fleet:
                     states[rule_id] = state
             self.aircraft[hex_] = Aircraft(
                 identity=saved.identity,
-                track=Track(self.settings.max_points, points),
+                track=self._track(points),
                 rule_states=states,
                 sequences=dict(saved.sequences),
             )
@@ -138,7 +141,7 @@ class Fleet:
         for (position, identity), airspace in zip(selected, airspaces, strict=True):
             aircraft = self.aircraft.get(position.hex)
             if aircraft is None:
-                aircraft = Aircraft(identity=identity, track=Track(settings.max_points))
+                aircraft = Aircraft(identity=identity, track=self._track())
                 self.aircraft[position.hex] = aircraft
             elif aircraft.identity != identity:
                 aircraft.identity = identity
@@ -162,6 +165,16 @@ class Fleet:
                 # The store keeps no more than this anyway (a long store outage).
                 del aircraft.unsaved_points[: -settings.max_points]
             aircraft.dirty = True
+
+    def _track(self, points: list[TrackPoint] | None = None) -> Track:
+        settings = self.settings
+        return Track(
+            settings.max_points,
+            points,
+            detail_s=self.detail_s,
+            thin_s=settings.thin_s,
+            window_s=max(settings.window_s, self.detail_s),
+        )
 
     async def save(
         self, now: float, still_open: Callable[[Aircraft], bool]

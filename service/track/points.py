@@ -6,6 +6,7 @@ msgspec so the store can save it and a restarted service continues where it stop
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import msgspec
@@ -13,7 +14,9 @@ import msgspec
 from service.models import Airspace, Identity, Position
 
 
-class TrackPoint(msgspec.Struct, array_like=True, frozen=True):
+# gc=False: millions of these live for hours; they hold no references that could form
+# a cycle, so the garbage collector need not scan them (full collections stayed short).
+class TrackPoint(msgspec.Struct, array_like=True, frozen=True, gc=False):
     """One accepted position in an aircraft's history, with where it was."""
 
     time: float
@@ -57,20 +60,49 @@ class SavedAircraft(msgspec.Struct):
 
 
 class Track:
-    """The bounded, time-ordered history of one aircraft."""
+    """The bounded, time-ordered history of one aircraft.
 
-    __slots__ = ("max_points", "points")
+    Memory per aircraft is bounded by time, not only by count: the newest `detail_s`
+    of feed time is kept point by point (what the rules look back over), older points
+    are thinned to one per `thin_s` (plus every change of country, so the map and the
+    backtest still see each crossing), and points older than `window_s` are dropped.
+    `max_points` caps the count whatever the times. Thinning runs in batches of
+    `_THIN_BATCH` of detail, so its cost per point stays constant.
+    """
 
-    def __init__(self, max_points: int, points: list[TrackPoint] | None = None) -> None:
+    __slots__ = ("_thinned_to", "detail_s", "max_points", "points", "thin_s", "window_s")
+
+    def __init__(
+        self,
+        max_points: int,
+        points: list[TrackPoint] | None = None,
+        *,
+        detail_s: float = math.inf,
+        thin_s: float = 0.0,
+        window_s: float = math.inf,
+    ) -> None:
         self.max_points = max_points
+        self.detail_s = detail_s
+        self.thin_s = thin_s
+        self.window_s = window_s
         self.points: deque[TrackPoint] = deque(points or (), maxlen=max_points)
+        self._thinned_to = -math.inf  # points up to this time are thinned already
+        self._bound()
 
     @property
     def last(self) -> TrackPoint | None:
         return self.points[-1] if self.points else None
 
+    @property
+    def first(self) -> TrackPoint | None:
+        return self.points[0] if self.points else None
+
+    def __len__(self) -> int:
+        return len(self.points)
+
     def append(self, point: TrackPoint) -> None:
         self.points.append(point)
+        self._bound()
 
     def since(self, start: float) -> list[TrackPoint]:
         """Points at or after `start`, oldest first."""
@@ -81,6 +113,32 @@ class Track:
             out.append(point)
         out.reverse()
         return out
+
+    def _bound(self) -> None:
+        """Drop what left the window; thin what left the detail, a batch at a time."""
+        if not self.points:
+            return
+        newest = self.points[-1].time
+        points = self.points
+        while newest - points[0].time > self.window_s:
+            points.popleft()
+        detail_from = newest - self.detail_s
+        if self.thin_s <= 0 or detail_from - self._thinned_to < _THIN_BATCH * self.detail_s:
+            return
+        kept: list[TrackPoint] = []
+        for point in points:
+            if self._thinned_to <= point.time < detail_from and kept:
+                previous = kept[-1]
+                if point.time - previous.time < self.thin_s and point.country == previous.country:
+                    continue
+            kept.append(point)
+        if len(kept) < len(points):
+            self.points = deque(kept, maxlen=self.max_points)
+        self._thinned_to = detail_from
+
+
+# Thin once a tenth of the detail window has aged out (an O(n) pass every tenth).
+_THIN_BATCH = 0.1
 
 
 point_encoder = msgspec.json.Encoder()

@@ -1,0 +1,176 @@
+"""The loiter look-back costs the same whatever the fleet and the track, and finds what
+the exhaustive search finds.
+
+The reference below is the exhaustive search (every start of the look-back window
+tried, oldest first); the rule's own search skips the starts a bounding box rules out
+and skips checks no stretch could pass yet. On real recorded orbits both must give the
+same stretch at every check, and the same episodes over whole recordings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from service.detect import loiter
+from service.detect.events import Event
+from service.feeds.replay import iter_snapshots
+from service.locate.geo import local_km
+from service.models import Identity
+from service.settings import LoiterRule
+from service.track import Track, TrackPoint
+from tests.detect.test_rules import T0, point, straight
+
+# Real orbits: firefighting aircraft over California, surveillance aircraft over the
+# 2016 conventions, and the TROY701 demo recording's orbit over Mexico.
+ORBITING = ("calfire.jsonl.gz", "buzzfeed_dnc_2016.jsonl.gz", "buzzfeed_rnc_2016.jsonl.gz")
+RULES = [
+    LoiterRule(id="default"),
+    LoiterRule(id="tight", max_radius_km=8, min_duration_s=900, min_dwell_s=1800),
+    LoiterRule(id="wide", max_radius_km=60, min_turns=3),
+]
+
+
+def exhaustive(rule: LoiterRule, track: Track) -> tuple[float, int] | None:
+    """(start, points) of the longest recent stretch within the radius that qualifies,
+    trying every start."""
+    last = track.last
+    assert last is not None
+    lookback = max(rule.min_duration_s, rule.min_dwell_s)
+    points = [p for p in track.since(last.time - lookback) if loiter._usable(rule, p)]
+    for i in range(len(points) - 1, 0, -1):
+        if points[i].time - points[i - 1].time > rule.max_gap_s:
+            points = points[i:]
+            break
+    if len(points) < 3 or points[-1].time - points[0].time < rule.min_duration_s:
+        return None
+    x, y = local_km(
+        np.array([p.lat for p in points]), np.array([p.lon for p in points]), last.lat, last.lon
+    )
+    for i in range(len(points)):
+        if points[-1].time - points[i].time < rule.min_duration_s:
+            return None
+        cx, cy = x[i:].mean(), y[i:].mean()
+        if np.hypot(x[i:] - cx, y[i:] - cy).max() <= rule.max_radius_km:
+            stretch = points[i:]
+            turns, _ = loiter._turns(stretch)
+            duration = stretch[-1].time - stretch[0].time
+            if abs(turns) < rule.min_turns * 360.0 and duration < rule.min_dwell_s:
+                return None
+            return stretch[0].time, len(stretch)
+    return None
+
+
+def searched(rule: LoiterRule, track: Track) -> tuple[float, int] | None:
+    found, _ = loiter._find_loiter(rule, track)
+    return (found.start, found.count) if found is not None else None
+
+
+def recorded_tracks(path: Path) -> dict[str, list[TrackPoint]]:
+    """Every aircraft's airborne points in a recording, in time order."""
+    tracks: dict[str, list[TrackPoint]] = defaultdict(list)
+    for item in iter_snapshots(path):
+        assert item.snapshot is not None, item.error
+        for p in item.snapshot.positions:
+            track = tracks[p.hex]
+            if not track or p.time > track[-1].time:
+                track.append(point(p.time, p.lat, p.lon, None, gs=p.gs_kt or 100.0))
+    return tracks
+
+
+@pytest.mark.timeout(300)
+def test_the_look_back_finds_what_the_exhaustive_search_finds_on_recorded_orbits(
+    track_recordings: Path, troy701_path: Path
+) -> None:
+    compared = found = 0
+    for path in [*(track_recordings / name for name in ORBITING), troy701_path]:
+        for points in recorded_tracks(path).values():
+            track = Track(10_000)
+            next_check = -math.inf
+            for p in points:
+                track.append(p)
+                if p.time < next_check:
+                    continue
+                next_check = p.time + loiter.CHECK_EVERY_S
+                for rule in RULES:
+                    expected = exhaustive(rule, track)
+                    assert searched(rule, track) == expected, (path.name, p.time)
+                    compared += 1
+                    found += expected is not None
+    assert compared > 5_000 and found > 500  # both outcomes were exercised often
+
+
+def replay(rule: LoiterRule, identity: Identity, points: list[TrackPoint]) -> list[Any]:
+    track = Track(10_000)
+    state = None
+    events: list[Event] = []
+    for p in points:
+        track.append(p)
+        state, found = loiter.evaluate(rule, identity, track, state, p.time)
+        events.extend(found)
+    return [(e.kind, e.episode_start, e.at, e.note) for e in events]
+
+
+@pytest.mark.timeout(300)
+def test_skipping_checks_no_stretch_could_pass_changes_no_episode(
+    track_recordings: Path, troy701_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recordings = [*(track_recordings / name for name in ORBITING), troy701_path]
+    aircraft = [
+        (Identity(hex=hex_, category="government", state="US", reasons=[]), points)
+        for path in recordings
+        for hex_, points in recorded_tracks(path).items()
+    ]
+    rule = LoiterRule(id="loiter")
+    skipping = [replay(rule, identity, points) for identity, points in aircraft]
+    search = loiter._find_loiter
+    monkeypatch.setattr(loiter, "_find_loiter", lambda r, t: (search(r, t)[0], None))
+    every_minute = [replay(rule, identity, points) for identity, points in aircraft]
+    assert skipping == every_minute
+    assert sum(kind == "opened" for events in skipping for kind, *_ in events) > 20
+
+
+def test_a_fleet_that_appears_at_once_is_checked_spread_over_the_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[float] = []
+    search = loiter._find_loiter
+
+    def counting(rule: LoiterRule, track: Track) -> tuple[loiter.Episode | None, float | None]:
+        assert track.last is not None
+        checked.append(track.last.time)
+        return search(rule, track)
+
+    monkeypatch.setattr(loiter, "_find_loiter", counting)
+    rule = LoiterRule(id="loiter")
+    fleet = 600
+    for n in range(fleet):
+        identity = Identity(hex=f"ae{n:04x}", category="military", state="US", reasons=[])
+        replay(rule, identity, straight(T0, 60))  # one point every 10 s, all at once
+    # Each aircraft's first point is checked at once (a look-back over one point); the
+    # checks that read a track fall into six polls a minute, a sixth of the fleet each.
+    per_poll = np.bincount([int((t - T0) // 10) for t in checked if t > T0])
+    assert per_poll.sum() >= fleet
+    assert per_poll.max() < fleet / 6 * 1.5
+    # Aircraft in transit are looked at again only once a stretch could have lasted
+    # min_duration_s since the earliest start the bounding box allows.
+    assert len(checked) / fleet < 60 / 10
+
+
+def test_a_hold_is_still_found_after_a_transit_deferred_the_checks() -> None:
+    rule = LoiterRule(id="loiter")
+    hold = [
+        point(T0 + 3600 + i * 10, 19.19 + 0.05 * math.cos(i / 12),
+              -100.13 + 0.05 * math.sin(i / 12), "MX", 900.0)
+        for i in range(40 * 6)
+    ]  # fmt: skip
+    events = replay(rule, Identity(hex="ae2fd0", category="military", state="US", reasons=[]),
+                    straight(T0, 60) + hold)  # fmt: skip
+    assert [kind for kind, *_ in events] == ["opened"]
+    _, start, at, _ = events[0]
+    assert start <= T0 + 3600 + 120 and at - start <= rule.min_duration_s + 2 * 60

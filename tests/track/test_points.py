@@ -1,0 +1,86 @@
+"""A track's memory is bounded by time: full detail for the recent past, thinned
+history before it (every crossing kept), nothing beyond the window."""
+
+from __future__ import annotations
+
+import itertools
+
+from service.detect.rules import Detector
+from service.models import Airspace, Identity, Position
+from service.settings import Settings, TrackSettings
+from service.store import MemoryStore
+from service.track import Track, TrackPoint
+from service.track.fleet import Fleet
+
+T0 = 1_755_072_000.0
+HOUR = 3600.0
+
+
+def at(t: float, country: str | None = "MX") -> TrackPoint:
+    return TrackPoint(t, 19.0, -100.0, 20_000, 200.0, 90.0, False, country, None)
+
+
+def bounded() -> Track:
+    return Track(100_000, detail_s=HOUR, thin_s=300, window_s=12 * HOUR)
+
+
+def test_recent_points_stay_in_full_detail_and_older_ones_are_thinned() -> None:
+    track = bounded()
+    for i in range(int(6 * HOUR / 10)):  # six hours, a point every 10 s
+        track.append(at(T0 + i * 10))
+    last = track.last
+    assert last is not None
+    recent = track.since(last.time - HOUR)
+    assert len(recent) == 361  # every point of the last hour
+    # One per thin_s before that (thinning runs once a tenth of the detail has aged).
+    older = [p for p in track.points if p.time < last.time - 1.1 * HOUR]
+    gaps = [b.time - a.time for a, b in itertools.pairwise(older)]
+    assert gaps and min(gaps) >= 300
+    # Bounded: about 360 + 5 h / 5 min, far below the 2,160 points heard.
+    assert len(track) < 361 + 5 * 12 + 40
+
+
+def test_thinning_keeps_every_change_of_country() -> None:
+    track = bounded()
+    countries = ["US", "MX"]
+    for i in range(int(4 * HOUR / 10)):
+        track.append(at(T0 + i * 10, countries[(i // 7) % 2]))  # a crossing every 70 s
+    crossings = sum(a.country != b.country for a, b in itertools.pairwise(track.points))
+    assert crossings == int(4 * HOUR / 10) // 7
+
+
+def test_history_beyond_the_window_is_dropped() -> None:
+    track = Track(100_000, detail_s=HOUR, thin_s=0, window_s=2 * HOUR)
+    for i in range(int(5 * HOUR / 10)):
+        track.append(at(T0 + i * 10))
+    first, last = track.first, track.last
+    assert first is not None and last is not None
+    assert last.time - first.time <= 2 * HOUR
+    assert len(track) == int(2 * HOUR / 10) + 1  # thin_s 0: no thinning
+
+
+def test_a_restored_track_is_bounded_the_same_way() -> None:
+    points = [at(T0 + i * 10) for i in range(int(6 * HOUR / 10))]
+    live = bounded()
+    for point in points:
+        live.append(point)
+    restored = Track(100_000, points, detail_s=HOUR, thin_s=300, window_s=12 * HOUR)
+    assert len(restored) <= len(live)
+    assert restored.since(T0 + 5 * HOUR) == live.since(T0 + 5 * HOUR)
+
+
+def test_the_fleet_keeps_the_detail_its_longest_rule_looks_back_over() -> None:
+    settings = Settings.model_validate(
+        {"rules": [{"id": "slow", "type": "loiter", "min_dwell_s": 3 * HOUR}]}
+    )
+    history = Detector(settings.rules).history_s()
+    assert history >= 3 * HOUR
+    fleet = Fleet(MemoryStore(), TrackSettings(detail_s=600), aircraft_ttl_s=60, history_s=history)
+    identity = Identity(hex="ae2fd0", category="military", state="US", reasons=[])
+    for i in range(int(5 * HOUR / 10)):
+        position = Position(hex="ae2fd0", time=T0 + i * 10, lat=19.0, lon=-100.0, source="t")
+        fleet.follow(
+            [(position, identity)], [Airspace(country="MX", depth_km=None)], lambda reason: None
+        )
+    track = fleet.aircraft["ae2fd0"].track
+    assert len(track.since(T0 + 5 * HOUR - 10 - 3 * HOUR)) == int(3 * HOUR / 10) + 1
