@@ -50,11 +50,15 @@ class NoHooks:
 
 
 class AircraftSave(NamedTuple):
-    """One aircraft's changes since its last save: new state and track points."""
+    """One aircraft's changes since its last save: new state and track points.
+
+    With `replace` the points are the whole track and replace the saved one (the track
+    was thinned or its oldest points aged out), instead of being appended."""
 
     hex: str
     state: bytes
     new_points: list[bytes]
+    replace: bool = False
 
 
 class TrackStore(Protocol):

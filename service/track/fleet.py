@@ -52,6 +52,8 @@ class Aircraft:
     rule_states: dict[str, msgspec.Struct] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
     unsaved_points: list[TrackPoint] = field(default_factory=list)
+    # The track was thinned or aged out since the last save: save it whole, anew.
+    rewrite: bool = False
     dirty: bool = False
     ghost: Ghost | None = None  # a stream contradicting the track (service.track.jumps)
 
@@ -121,12 +123,17 @@ class Fleet:
                 state = decode_state(rule_id, raw)
                 if state is not None:
                     states[rule_id] = state
+            track = self._track(points)
             self.aircraft[hex_] = Aircraft(
                 identity=saved.identity,
-                track=self._track(points),
+                track=track,
                 rule_states=states,
                 sequences=dict(saved.sequences),
+                # Saved by a version that kept more, or aged while the service was down.
+                rewrite=track.reshaped,
+                dirty=track.reshaped,
             )
+            track.reshaped = False
         log.info("state.restored", aircraft=len(self.aircraft), clock=self.feed_clock)
 
     def follow(
@@ -161,6 +168,9 @@ class Fleet:
                 continue
             aircraft.track.append(point)
             aircraft.unsaved_points.append(point)
+            if aircraft.track.reshaped:
+                aircraft.track.reshaped = False
+                aircraft.rewrite = True
             if len(aircraft.unsaved_points) > settings.max_points:
                 # The store keeps no more than this anyway (a long store outage).
                 del aircraft.unsaved_points[: -settings.max_points]
@@ -209,8 +219,9 @@ class Fleet:
                 },
                 sequences=aircraft.sequences,
             )
-            points = [point_encoder.encode(p) for p in aircraft.unsaved_points]
-            saves.append(AircraftSave(hex_, msgspec.json.encode(saved), points))
+            unsaved = aircraft.track.points if aircraft.rewrite else aircraft.unsaved_points
+            points = [point_encoder.encode(p) for p in unsaved]
+            saves.append(AircraftSave(hex_, msgspec.json.encode(saved), points, aircraft.rewrite))
         self.feed_clock = now
         try:
             # One round trip for the whole snapshot; only then are the changes marked saved.
@@ -225,7 +236,7 @@ class Fleet:
         for save in saves:
             aircraft = self.aircraft[save.hex]
             aircraft.unsaved_points.clear()
-            aircraft.dirty = False
+            aircraft.dirty = aircraft.rewrite = False
         if self._unsaved:
             log.info("state.saved_again", aircraft=len(saves))
         self._unsaved = False

@@ -66,11 +66,13 @@ class Track:
     of feed time is kept point by point (what the rules look back over), older points
     are thinned to one per `thin_s` (plus every change of country, so the map and the
     backtest still see each crossing), and points older than `window_s` are dropped.
-    `max_points` caps the count whatever the times. Thinning runs in batches of
-    `_THIN_BATCH` of detail, so its cost per point stays constant.
+    `max_points` caps the count whatever the times. Thinning and dropping run in one
+    pass once a tenth of the detail has aged, so their cost per point stays constant;
+    each pass that changes the track sets `reshaped` (the store then saves it anew).
     """
 
-    __slots__ = ("_thinned_to", "detail_s", "max_points", "points", "thin_s", "window_s")
+    __slots__ = ("_bounded_to", "detail_s", "max_points", "points", "reshaped", "thin_s",
+                 "window_s")  # fmt: skip
 
     def __init__(
         self,
@@ -86,7 +88,8 @@ class Track:
         self.thin_s = thin_s
         self.window_s = window_s
         self.points: deque[TrackPoint] = deque(points or (), maxlen=max_points)
-        self._thinned_to = -math.inf  # points up to this time are thinned already
+        self.reshaped = False
+        self._bounded_to = -math.inf  # points before this time are thinned already
         self._bound()
 
     @property
@@ -115,30 +118,34 @@ class Track:
         return out
 
     def _bound(self) -> None:
-        """Drop what left the window; thin what left the detail, a batch at a time."""
+        """Once enough has aged: drop what left the window, thin what left the detail."""
         if not self.points:
             return
         newest = self.points[-1].time
-        points = self.points
-        while newest - points[0].time > self.window_s:
-            points.popleft()
-        detail_from = newest - self.detail_s
-        if self.thin_s <= 0 or detail_from - self._thinned_to < _THIN_BATCH * self.detail_s:
+        span = min(self.detail_s, self.window_s)
+        horizon = newest - span
+        # Unbounded tracks (both spans infinite) compare NaN here and never pass.
+        if not horizon - self._bounded_to >= _BATCH * span:
             return
+        window_from = newest - self.window_s
+        detail_from = newest - self.detail_s
         kept: list[TrackPoint] = []
-        for point in points:
-            if self._thinned_to <= point.time < detail_from and kept:
+        for point in self.points:
+            if point.time < window_from:
+                continue
+            if self.thin_s > 0 and kept and self._bounded_to <= point.time < detail_from:
                 previous = kept[-1]
                 if point.time - previous.time < self.thin_s and point.country == previous.country:
                     continue
             kept.append(point)
-        if len(kept) < len(points):
+        if len(kept) < len(self.points):
             self.points = deque(kept, maxlen=self.max_points)
-        self._thinned_to = detail_from
+            self.reshaped = True
+        self._bounded_to = horizon
 
 
-# Thin once a tenth of the detail window has aged out (an O(n) pass every tenth).
-_THIN_BATCH = 0.1
+# Bound once a tenth of the detail window has aged (an O(n) pass every tenth).
+_BATCH = 0.1
 
 
 point_encoder = msgspec.json.Encoder()

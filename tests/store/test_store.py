@@ -104,6 +104,19 @@ async def test_track_appends_and_keeps_newest_in_order(store: Store) -> None:
     assert await store.load_track("ae1234") == [b"q5", b"q6", b"q7"]
 
 
+async def test_a_replacing_save_replaces_the_whole_track(store: Store) -> None:
+    await store.save_aircraft("ae1234", b"s", [b"p0", b"p1", b"p2"], max_points=5, ttl_s=TTL)
+    thinned = AircraftSave("ae1234", b"s", [b"p0", b"p2", b"p3"], replace=True)
+    await store.save_aircraft_many([thinned], max_points=5, ttl_s=TTL)
+    assert await store.load_track("ae1234") == [b"p0", b"p2", b"p3"]
+    await store.save_aircraft("ae1234", b"s", [b"p4"], max_points=5, ttl_s=TTL)
+    assert await store.load_track("ae1234") == [b"p0", b"p2", b"p3", b"p4"]
+    emptied = AircraftSave("ae1234", b"s", [], replace=True)
+    await store.save_aircraft_many([emptied], max_points=5, ttl_s=TTL)
+    assert await store.load_track("ae1234") == []
+    assert await store.load_aircraft("ae1234") == b"s"
+
+
 async def test_save_many_saves_each_aircraft_in_one_step(store: Store) -> None:
     await store.save_aircraft("ae1234", b"old", [b"p0"], max_points=3, ttl_s=TTL)
     saves = [

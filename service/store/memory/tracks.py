@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 
 from service.store.base import AircraftSave, check_save_args
@@ -16,7 +17,7 @@ class MemoryTracks:
     def _init_tracks(self) -> None:
         self._feed_clock: float | None = None
         self._states: Expiring[bytes] = Expiring()
-        self._tracks: Expiring[list[bytes]] = Expiring()
+        self._tracks: Expiring[deque[bytes]] = Expiring()
         # Like the Redis set: members do not expire one by one, the whole set does.
         self._active: Expiring[set[str]] = Expiring()
 
@@ -63,12 +64,19 @@ class MemoryTracks:
             return
         now = self._clock()
         deadline = now + ttl_s
-        for hex_, state, new_points in saves:
+        for hex_, state, new_points, replace in saves:
             self._states.put(hex_, state, deadline)
-            track = (self._tracks.get(hex_, now) or []) + new_points
+            saved = None if replace else self._tracks.get(hex_, now)
+            # Appending in place: a save costs its new points, not the whole track.
+            track = saved if saved is not None and saved.maxlen == max_points else None
+            if track is None:
+                track = deque(saved or (), maxlen=max_points)
+            track.extend(new_points)
             # Redis drops a list that becomes empty; an absent track stays absent here too.
             if track:
-                self._tracks.put(hex_, track[-max_points:], deadline)
+                self._tracks.put(hex_, track, deadline)
+            else:
+                self._tracks.pop(hex_)
         active = self._active.get("", now) or set()
         active.update(save.hex for save in saves)
         self._active.put("", active, deadline)

@@ -53,6 +53,8 @@ class RedisTracks(RedisConnection):
             for save in saves:
                 track_key = self._keys.track(save.hex)
                 pipe.set(self._keys.aircraft(save.hex), save.state, ex=ttl_s)
+                if save.replace:
+                    pipe.delete(track_key)
                 if save.new_points:  # RPUSH with no values is a syntax error
                     pipe.rpush(track_key, *save.new_points)
                 pipe.ltrim(track_key, -max_points, -1)
