@@ -90,11 +90,15 @@ class Detector:
         """
         events: list[tuple[Aircraft, Event]] = []
         for aircraft in fleet:
-            before = msgspec.json.encode(aircraft.rule_states)
+            # An aircraft with new points is saved anyway; only for a silent one is it
+            # worth comparing the states (time alone may have changed them).
+            before = None if aircraft.dirty else msgspec.json.encode(aircraft.rule_states)
             found = run_rules(
                 self.rules, aircraft.identity, aircraft.track, aircraft.rule_states, now
             )
-            if found or msgspec.json.encode(aircraft.rule_states) != before:
+            if found or (
+                before is not None and msgspec.json.encode(aircraft.rule_states) != before
+            ):
                 aircraft.dirty = True
             events.extend((aircraft, event) for event in found)
         return events

@@ -11,6 +11,7 @@ A silence that long also breaks a hold that has not opened yet.
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import msgspec
@@ -52,10 +53,8 @@ def evaluate(
     """Advance the rule over the points that arrived since the last call."""
     state = state or SquawkState()
     events: list[Event] = []
-    if state.last_time is None:
-        new_points = list(track.points)
-    else:
-        new_points = track.since(state.last_time + 1e-6)
+    start = state.last_time + 1e-6 if state.last_time is not None else -math.inf
+    new_points = track.since(start)
     for point in new_points:
         previous = state.last_time
         if previous is not None and point.time - previous >= rule.resolve_after_silent_s:

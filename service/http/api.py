@@ -160,7 +160,7 @@ async def _aircraft_body(context: HttpContext, hex_: str, limit: int) -> dict[st
     known = context.app.fleet.get(hex_)
     if known is None:
         return None
-    points = list(known.track.points)
+    points = known.track.points
     rules = open_rules(known.rule_states)
     return aircraft_json(known.identity, points, rules, limit=limit)
 

@@ -72,7 +72,7 @@ class MapRenderer:
         hex_ = payload.aircraft.hex
         live = self.fleet.get(hex_)
         if live is not None:
-            points = list(live.track.points)
+            points = live.track.points
         else:
             points = [point_decoder.decode(raw) for raw in await self.store.load_track(hex_)]
         spec = spec_for(self.boundaries, payload, points)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -26,7 +26,6 @@ from service.settings import TrackSettings
 from service.store.base import AircraftSave, StoreError, TrackStore
 from service.track.jumps import Ghost, judge
 from service.track.points import (
-    SavedAircraft,
     Track,
     TrackPoint,
     point_decoder,
@@ -38,6 +37,28 @@ log = structlog.get_logger(__name__)
 
 # Saved state dated more than this after the wall clock is not trusted on restore.
 MAX_SKEW_S = 60.0
+# The store's copy of a track may hold this many times the points kept in memory (plus
+# a few) before the whole track is saved anew: a rewrite costs the whole track, so it
+# is done once the appends since the last one reach half of it, not on every thinning.
+STORE_SLACK = 1.5
+STORE_SLACK_POINTS = 20
+
+
+class _SavedOut(msgspec.Struct):
+    """SavedAircraft as written: the rule states as they are, encoded in the same call."""
+
+    identity: Identity
+    rule_states: dict[str, msgspec.Struct]
+    sequences: dict[str, int]
+
+
+_state_encoder = msgspec.json.Encoder()
+
+
+def encode_points(points: Iterable[TrackPoint]) -> list[bytes]:
+    """Each point's JSON, from one encoder call (a call per point costs more than it)."""
+    return point_encoder.encode_lines(list(points)).split(b"\n")[:-1]
+
 
 # Rule state from its saved JSON, by rule id (None: that rule no longer exists).
 StateDecoder = Callable[[str, bytes], msgspec.Struct | None]
@@ -52,8 +73,9 @@ class Aircraft:
     rule_states: dict[str, msgspec.Struct] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=dict)
     unsaved_points: list[TrackPoint] = field(default_factory=list)
-    # The track was thinned or aged out since the last save: save it whole, anew.
-    rewrite: bool = False
+    # Points in the store's copy of the track: it only grows (appends) while the track
+    # in memory is thinned and aged, so now and then the track is saved whole, anew.
+    stored: int = 0
     dirty: bool = False
     ghost: Ghost | None = None  # a stream contradicting the track (service.track.jumps)
 
@@ -129,11 +151,8 @@ class Fleet:
                 track=track,
                 rule_states=states,
                 sequences=dict(saved.sequences),
-                # Saved by a version that kept more, or aged while the service was down.
-                rewrite=track.reshaped,
-                dirty=track.reshaped,
+                stored=len(points),
             )
-            track.reshaped = False
         log.info("state.restored", aircraft=len(self.aircraft), clock=self.feed_clock)
 
     def follow(
@@ -168,15 +187,12 @@ class Fleet:
                 continue
             aircraft.track.append(point)
             aircraft.unsaved_points.append(point)
-            if aircraft.track.reshaped:
-                aircraft.track.reshaped = False
-                aircraft.rewrite = True
             if len(aircraft.unsaved_points) > settings.max_points:
                 # The store keeps no more than this anyway (a long store outage).
                 del aircraft.unsaved_points[: -settings.max_points]
             aircraft.dirty = True
 
-    def _track(self, points: list[TrackPoint] | None = None) -> Track:
+    def _track(self, points: Iterable[TrackPoint] = ()) -> Track:
         settings = self.settings
         return Track(
             settings.max_points,
@@ -211,17 +227,13 @@ class Fleet:
         for hex_, aircraft in self.aircraft.items():
             if not aircraft.dirty:
                 continue
-            saved = SavedAircraft(
-                identity=aircraft.identity,
-                rule_states={
-                    rule_id: msgspec.Raw(msgspec.json.encode(state))
-                    for rule_id, state in aircraft.rule_states.items()
-                },
-                sequences=aircraft.sequences,
+            # The same JSON as SavedAircraft, in one encoder call.
+            state = _state_encoder.encode(
+                _SavedOut(aircraft.identity, aircraft.rule_states, aircraft.sequences)
             )
-            unsaved = aircraft.track.points if aircraft.rewrite else aircraft.unsaved_points
-            points = [point_encoder.encode(p) for p in unsaved]
-            saves.append(AircraftSave(hex_, msgspec.json.encode(saved), points, aircraft.rewrite))
+            rewrite = aircraft.stored > STORE_SLACK * len(aircraft.track) + STORE_SLACK_POINTS
+            unsaved = aircraft.track.points if rewrite else aircraft.unsaved_points
+            saves.append(AircraftSave(hex_, state, encode_points(unsaved), rewrite))
         self.feed_clock = now
         try:
             # One round trip for the whole snapshot; only then are the changes marked saved.
@@ -235,8 +247,10 @@ class Fleet:
             return expired, evicted
         for save in saves:
             aircraft = self.aircraft[save.hex]
+            stored = len(save.new_points) + (0 if save.replace else aircraft.stored)
+            aircraft.stored = min(stored, self.settings.max_points)  # the store trims to it
             aircraft.unsaved_points.clear()
-            aircraft.dirty = aircraft.rewrite = False
+            aircraft.dirty = False
         if self._unsaved:
             log.info("state.saved_again", aircraft=len(saves))
         self._unsaved = False

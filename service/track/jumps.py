@@ -89,8 +89,12 @@ def _stale(last: TrackPoint, point: TrackPoint) -> bool:
 
 def _patience(track: Track) -> float:
     """How long a ghost must last to replace this track."""
-    established = len(track.points) >= ADOPT_MIN_POINTS and (
-        track.points[-1].time - track.points[0].time >= ADOPT_MIN_S
+    first, last = track.first, track.last
+    established = (
+        len(track) >= ADOPT_MIN_POINTS
+        and first is not None
+        and last is not None
+        and last.time - first.time >= ADOPT_MIN_S
     )
     return ADOPT_AFTER_S if established else ADOPT_MIN_S
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 
 import msgspec
 
@@ -66,18 +67,16 @@ class Track:
     of feed time is kept point by point (what the rules look back over), older points
     are thinned to one per `thin_s` (plus every change of country, so the map and the
     backtest still see each crossing), and points older than `window_s` are dropped.
-    `max_points` caps the count whatever the times. Thinning and dropping run in one
-    pass once a tenth of the detail has aged, so their cost per point stays constant;
-    each pass that changes the track sets `reshaped` (the store then saves it anew).
+    `max_points` caps the count whatever the times. Each point is moved from the recent
+    part to the thinned part once, so bounding costs O(1) per point.
     """
 
-    __slots__ = ("_bounded_to", "detail_s", "max_points", "points", "reshaped", "thin_s",
-                 "window_s")  # fmt: skip
+    __slots__ = ("_old", "_recent", "detail_s", "max_points", "thin_s", "window_s")
 
     def __init__(
         self,
         max_points: int,
-        points: list[TrackPoint] | None = None,
+        points: Iterable[TrackPoint] = (),
         *,
         detail_s: float = math.inf,
         thin_s: float = 0.0,
@@ -87,65 +86,60 @@ class Track:
         self.detail_s = detail_s
         self.thin_s = thin_s
         self.window_s = window_s
-        self.points: deque[TrackPoint] = deque(points or (), maxlen=max_points)
-        self.reshaped = False
-        self._bounded_to = -math.inf  # points before this time are thinned already
-        self._bound()
+        self._old: deque[TrackPoint] = deque()  # before the detail window, thinned
+        self._recent: deque[TrackPoint] = deque()  # the detail window, every point
+        for point in points:
+            self.append(point)
 
     @property
     def last(self) -> TrackPoint | None:
-        return self.points[-1] if self.points else None
+        return self._recent[-1] if self._recent else None
 
     @property
     def first(self) -> TrackPoint | None:
-        return self.points[0] if self.points else None
+        if self._old:
+            return self._old[0]
+        return self._recent[0] if self._recent else None
+
+    @property
+    def points(self) -> list[TrackPoint]:
+        """Every point kept, oldest first (a copy: for the map, the API and reports)."""
+        return [*self._old, *self._recent]
 
     def __len__(self) -> int:
-        return len(self.points)
+        return len(self._old) + len(self._recent)
 
     def append(self, point: TrackPoint) -> None:
-        self.points.append(point)
-        self._bound()
+        """Add the newest point (callers keep time order), then bound the track."""
+        recent, old = self._recent, self._old
+        recent.append(point)
+        detail_from = point.time - self.detail_s
+        while recent[0].time < detail_from:
+            moved = recent.popleft()
+            if old:
+                previous = old[-1]
+                if moved.time - previous.time < self.thin_s and moved.country == previous.country:
+                    continue
+            old.append(moved)
+        window_from = point.time - self.window_s
+        while old and old[0].time < window_from:
+            old.popleft()
+        while recent[0].time < window_from:
+            recent.popleft()
+        if len(old) + len(recent) > self.max_points:
+            (old or recent).popleft()
 
     def since(self, start: float) -> list[TrackPoint]:
         """Points at or after `start`, oldest first."""
         out: list[TrackPoint] = []
-        for point in reversed(self.points):
-            if point.time < start:
-                break
-            out.append(point)
+        for part in (self._recent, self._old):
+            for point in reversed(part):
+                if point.time < start:
+                    out.reverse()
+                    return out
+                out.append(point)
         out.reverse()
         return out
-
-    def _bound(self) -> None:
-        """Once enough has aged: drop what left the window, thin what left the detail."""
-        if not self.points:
-            return
-        newest = self.points[-1].time
-        span = min(self.detail_s, self.window_s)
-        horizon = newest - span
-        # Unbounded tracks (both spans infinite) compare NaN here and never pass.
-        if not horizon - self._bounded_to >= _BATCH * span:
-            return
-        window_from = newest - self.window_s
-        detail_from = newest - self.detail_s
-        kept: list[TrackPoint] = []
-        for point in self.points:
-            if point.time < window_from:
-                continue
-            if self.thin_s > 0 and kept and self._bounded_to <= point.time < detail_from:
-                previous = kept[-1]
-                if point.time - previous.time < self.thin_s and point.country == previous.country:
-                    continue
-            kept.append(point)
-        if len(kept) < len(self.points):
-            self.points = deque(kept, maxlen=self.max_points)
-            self.reshaped = True
-        self._bounded_to = horizon
-
-
-# Bound once a tenth of the detail window has aged (an O(n) pass every tenth).
-_BATCH = 0.1
 
 
 point_encoder = msgspec.json.Encoder()

@@ -1,0 +1,162 @@
+"""A feed where every aircraft is a state aircraft in a loiter: replay cost against a
+plain `json.loads` of the same recording, and its growth with recording length.
+
+    python bench/orbits.py [AIRCRAFT] [HOURS ...]     # default 300 aircraft, 1 and 3 hours
+
+For each length it writes a recording (readsb aircraft.json lines, gzip, one snapshot
+every 10 s) of AIRCRAFT US military aircraft (AE-block addresses) orbiting over central
+Mexico, a third of them on racetracks, then measures in a fresh process:
+  - `json.loads` of every line (the lines already read and unzipped: parsing only);
+  - the whole replay (`service.pipeline.replay.replay`: gunzip, decode, identify,
+    locate, track, detect, notify) with the shipped config and the in-memory store,
+    `build_app` not counted;
+  - the peak resident memory of that process.
+It prints positions per second, the replay/json.loads time ratio, and the ratios of the
+longest recording to the shortest per hour of recording (1.0: flat). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import math
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+STEP_S = 10.0
+START = 1_755_072_000.0  # 2025-08-13 08:00 UTC
+CENTRE = (19.19, -100.13)  # Valle de Bravo
+
+
+def write_recording(path: Path, aircraft: int, hours: float, seed: int = 13) -> int:
+    """The recording; returns the number of positions written."""
+    rng = random.Random(seed)
+    fleet = []
+    for n in range(aircraft):
+        fleet.append(
+            {
+                "hex": f"ae{0x2000 + n:04x}",
+                "flight": f"TROY{n:03d}",
+                "lat": CENTRE[0] + rng.uniform(-1.5, 1.5),
+                "lon": CENTRE[1] + rng.uniform(-2.0, 2.0),
+                "radius_km": rng.uniform(5.0, 20.0),
+                "leg_km": rng.uniform(50.0, 120.0) if n % 3 == 0 else 0.0,
+                "gs": rng.uniform(120.0, 250.0),
+                "phase": rng.uniform(0.0, 2 * math.pi),
+                "alt": rng.randrange(12_000, 30_000, 500),
+            }
+        )
+    positions = 0
+    with gzip.open(path, "wt") as out:
+        for step in range(int(hours * 3600 / STEP_S)):
+            now = START + step * STEP_S
+            records = []
+            for a in fleet:
+                x, y, heading = _shape(a, step * STEP_S)
+                lat = a["lat"] + y / 111.2
+                lon = a["lon"] + x / (111.2 * math.cos(math.radians(a["lat"])))
+                records.append({
+                    "hex": a["hex"], "type": "adsb_icao", "flight": f"{a['flight']:<8}",
+                    "alt_baro": a["alt"], "gs": round(a["gs"], 1), "track": round(heading, 1),
+                    "squawk": "4000", "lat": round(lat, 5), "lon": round(lon, 5),
+                    "seen_pos": 0.4, "seen": 0.2, "rssi": -20.5, "dbFlags": 1,
+                })  # fmt: skip
+            positions += len(records)
+            out.write(json.dumps({"now": now, "messages": step, "aircraft": records}) + "\n")
+    return positions
+
+
+def _shape(a: dict[str, float], t: float) -> tuple[float, float, float]:
+    """(east km, north km, heading) of an orbit or a racetrack at time t."""
+    km = a["gs"] * 1.852 * t / 3600.0
+    r, leg = a["radius_km"], a["leg_km"]
+    if not leg:
+        angle = a["phase"] + km / r
+        return r * math.cos(angle), r * math.sin(angle), math.degrees(-angle) % 360
+    lap = 2 * leg + 2 * math.pi * r
+    s = (km + a["phase"] * r) % lap
+    if s < leg:
+        return s - leg / 2, r, 90.0
+    s -= leg
+    if s < math.pi * r:
+        angle = math.pi / 2 - s / r
+        return leg / 2 + r * math.cos(angle), r * math.sin(angle), 180.0
+    s -= math.pi * r
+    if s < leg:
+        return leg / 2 - s, -r, 270.0
+    angle = -math.pi / 2 - (s - leg) / r
+    return -leg / 2 + r * math.cos(angle), r * math.sin(angle), 0.0
+
+
+def measure(path: str) -> None:
+    """In a fresh process: print `json_s replay_s positions peak_mib` for one recording."""
+    from bench.run import bench_settings
+    from service import logs
+    from service.app import build_app
+    from service.pipeline.replay import replay
+
+    logs.configure(level="warning")
+    with gzip.open(path, "rb") as raw:
+        lines = raw.read().splitlines()
+    began = time.perf_counter()
+    for line in lines:
+        json.loads(line)
+    json_s = time.perf_counter() - began
+    del lines
+
+    async def run() -> tuple[float, int]:
+        app = await build_app(bench_settings())
+        try:
+            began = time.perf_counter()
+            async for _ in replay(app.pipeline, path):
+                pass
+            return time.perf_counter() - began, app.pipeline.stats.positions
+        finally:
+            await app.close()
+
+    replay_s, positions = asyncio.run(run())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{json_s} {replay_s} {positions} {peak}")
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
+        measure(sys.argv[2])
+        return 0
+    aircraft = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    lengths = [float(h) for h in sys.argv[2:]] or [1.0, 3.0]
+    print(f"orbits: {aircraft} state aircraft orbiting or racetracking over Mexico, "
+          f"a snapshot every {STEP_S:.0f} s, shipped config, in-memory store")  # fmt: skip
+    print(f"{'hours':>5} {'positions':>10} {'json.loads/s':>13} {'replay/s':>9} "
+          f"{'ratio':>6} {'peak MiB':>9}")  # fmt: skip
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for hours in lengths:
+            path = Path(tmp) / f"orbits-{hours:g}h.jsonl.gz"
+            write_recording(path, aircraft, hours)
+            result = subprocess.run(
+                [sys.executable, __file__, "--measure", str(path)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            json_s, replay_s, positions, peak = (float(v) for v in result.stdout.split())
+            rows.append((hours, json_s, replay_s, peak))
+            ratio = replay_s / json_s
+            print(f"{hours:>5g} {positions:>10,.0f} {positions / json_s:>13,.0f} "
+                  f"{positions / replay_s:>9,.0f} {ratio:>6.1f} {peak:>9,.0f}")  # fmt: skip
+    if len(rows) > 1:
+        (h0, _, r0, m0), (h1, _, r1, m1) = rows[0], rows[-1]
+        print(f"per hour of recording, {h1:g} h / {h0:g} h: time {(r1 / h1) / (r0 / h0):.2f}, "
+              f"peak memory {m1 / m0:.2f}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
