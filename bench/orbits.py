@@ -99,6 +99,7 @@ def _shape(a: dict[str, float], t: float) -> tuple[float, float, float]:
 def measure(path: str) -> None:
     """In a fresh process: print `json_s replay_s positions peak_mib` for one recording."""
     from run import bench_settings
+
     from service import logs
     from service.app import build_app
     from service.pipeline.replay import replay
