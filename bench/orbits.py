@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,64 +37,80 @@ START = 1_755_072_000.0  # 2025-08-13 08:00 UTC
 CENTRE = (19.19, -100.13)  # Valle de Bravo
 
 
+@dataclass(frozen=True)
+class Orbiter:
+    """One aircraft flying an orbit (leg_km 0) or a racetrack around (lat, lon)."""
+
+    hex: str
+    flight: str
+    lat: float
+    lon: float
+    radius_km: float
+    leg_km: float
+    gs: float
+    phase: float
+    alt: int
+
+    def at(self, t: float) -> tuple[float, float, float]:
+        """(lat, lon, heading) at t seconds."""
+        x, y, heading = self._shape(self.gs * 1.852 * t / 3600.0)
+        lat = self.lat + y / 111.2
+        lon = self.lon + x / (111.2 * math.cos(math.radians(self.lat)))
+        return lat, lon, heading
+
+    def _shape(self, km: float) -> tuple[float, float, float]:
+        """(east km, north km, heading) after flying `km`."""
+        r, leg = self.radius_km, self.leg_km
+        if not leg:
+            angle = self.phase + km / r
+            return r * math.cos(angle), r * math.sin(angle), math.degrees(-angle) % 360
+        s = (km + self.phase * r) % (2 * leg + 2 * math.pi * r)
+        if s < leg:
+            return s - leg / 2, r, 90.0
+        s -= leg
+        if s < math.pi * r:
+            angle = math.pi / 2 - s / r
+            return leg / 2 + r * math.cos(angle), r * math.sin(angle), 180.0
+        s -= math.pi * r
+        if s < leg:
+            return leg / 2 - s, -r, 270.0
+        angle = -math.pi / 2 - (s - leg) / r
+        return -leg / 2 + r * math.cos(angle), r * math.sin(angle), 0.0
+
+
 def write_recording(path: Path, aircraft: int, hours: float, seed: int = 13) -> int:
     """The recording; returns the number of positions written."""
     rng = random.Random(seed)
-    fleet = []
-    for n in range(aircraft):
-        fleet.append(
-            {
-                "hex": f"ae{0x2000 + n:04x}",
-                "flight": f"TROY{n:03d}",
-                "lat": CENTRE[0] + rng.uniform(-1.5, 1.5),
-                "lon": CENTRE[1] + rng.uniform(-2.0, 2.0),
-                "radius_km": rng.uniform(5.0, 20.0),
-                "leg_km": rng.uniform(50.0, 120.0) if n % 3 == 0 else 0.0,
-                "gs": rng.uniform(120.0, 250.0),
-                "phase": rng.uniform(0.0, 2 * math.pi),
-                "alt": rng.randrange(12_000, 30_000, 500),
-            }
+    fleet = [
+        Orbiter(
+            hex=f"ae{0x2000 + n:04x}",
+            flight=f"TROY{n:03d}",
+            lat=CENTRE[0] + rng.uniform(-1.5, 1.5),
+            lon=CENTRE[1] + rng.uniform(-2.0, 2.0),
+            radius_km=rng.uniform(5.0, 20.0),
+            leg_km=rng.uniform(50.0, 120.0) if n % 3 == 0 else 0.0,
+            gs=rng.uniform(120.0, 250.0),
+            phase=rng.uniform(0.0, 2 * math.pi),
+            alt=rng.randrange(12_000, 30_000, 500),
         )
+        for n in range(aircraft)
+    ]
     positions = 0
     with gzip.open(path, "wt") as out:
         for step in range(int(hours * 3600 / STEP_S)):
-            now = START + step * STEP_S
             records = []
             for a in fleet:
-                x, y, heading = _shape(a, step * STEP_S)
-                lat = a["lat"] + y / 111.2
-                lon = a["lon"] + x / (111.2 * math.cos(math.radians(a["lat"])))
+                lat, lon, heading = a.at(step * STEP_S)
                 records.append({
-                    "hex": a["hex"], "type": "adsb_icao", "flight": f"{a['flight']:<8}",
-                    "alt_baro": a["alt"], "gs": round(a["gs"], 1), "track": round(heading, 1),
+                    "hex": a.hex, "type": "adsb_icao", "flight": f"{a.flight:<8}",
+                    "alt_baro": a.alt, "gs": round(a.gs, 1), "track": round(heading, 1),
                     "squawk": "4000", "lat": round(lat, 5), "lon": round(lon, 5),
                     "seen_pos": 0.4, "seen": 0.2, "rssi": -20.5, "dbFlags": 1,
                 })  # fmt: skip
             positions += len(records)
-            out.write(json.dumps({"now": now, "messages": step, "aircraft": records}) + "\n")
+            snapshot = {"now": START + step * STEP_S, "messages": step, "aircraft": records}
+            out.write(json.dumps(snapshot) + "\n")
     return positions
-
-
-def _shape(a: dict[str, float], t: float) -> tuple[float, float, float]:
-    """(east km, north km, heading) of an orbit or a racetrack at time t."""
-    km = a["gs"] * 1.852 * t / 3600.0
-    r, leg = a["radius_km"], a["leg_km"]
-    if not leg:
-        angle = a["phase"] + km / r
-        return r * math.cos(angle), r * math.sin(angle), math.degrees(-angle) % 360
-    lap = 2 * leg + 2 * math.pi * r
-    s = (km + a["phase"] * r) % lap
-    if s < leg:
-        return s - leg / 2, r, 90.0
-    s -= leg
-    if s < math.pi * r:
-        angle = math.pi / 2 - s / r
-        return leg / 2 + r * math.cos(angle), r * math.sin(angle), 180.0
-    s -= math.pi * r
-    if s < leg:
-        return leg / 2 - s, -r, 270.0
-    angle = -math.pi / 2 - (s - leg) / r
-    return -leg / 2 + r * math.cos(angle), r * math.sin(angle), 0.0
 
 
 def measure(path: str) -> None:
