@@ -1,0 +1,81 @@
+"""The cost of one loiter look-back by track length, for an aircraft in transit (the
+common case: most followed aircraft never loiter) and one in an orbit.
+
+    python bench/loiter.py
+
+Times `service.detect.loiter._find_loiter` with the shipped loiter rule on tracks of
+12 to 540 points (10 s apart: 2 to 90 minutes), median of many calls, and prints the
+microseconds per check and the ratio of the longest track to the shortest. A look-back
+that re-scans every start grows with the square of the points; one that is flat in
+track length stays within a small factor. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from service.detect import loiter
+from service.settings import LoiterRule
+from service.track import Track, TrackPoint
+
+LENGTHS = (12, 90, 270, 540)
+T0 = 1_755_072_000.0
+
+
+def transit(n: int) -> Track:
+    """A straight flight at 200 kt heading south over Mexico."""
+    step_deg = 200 * 1.852 * 10 / 3600 / 111.2
+    points = [
+        TrackPoint(T0 + i * 10, 25.0 - i * step_deg, -100.5, 20_000, 200.0, 180.0, False,
+                   "MX", 300.0)
+        for i in range(n)
+    ]  # fmt: skip
+    return Track(10_000, points)
+
+
+def orbit(n: int) -> Track:
+    """An 8 km orbit with a 20-minute period near Valle de Bravo."""
+    points = []
+    for i in range(n):
+        angle = 2 * math.pi * i * 10 / 1200
+        lat = 19.19 + 8 / 111.2 * math.cos(angle)
+        lon = -100.13 + 8 / (111.2 * math.cos(math.radians(19.19))) * math.sin(angle)
+        points.append(TrackPoint(T0 + i * 10, lat, lon, 20_000, 140.0, None, False, "MX", 300.0))
+    return Track(10_000, points)
+
+
+def per_check_us(track: Track, rule: LoiterRule) -> float:
+    runs = []
+    for _ in range(7):
+        calls = 0
+        began = time.perf_counter()
+        while time.perf_counter() - began < 0.2:
+            loiter._find_loiter(rule, track)
+            calls += 1
+        runs.append((time.perf_counter() - began) / calls * 1e6)
+    return statistics.median(runs)
+
+
+def main() -> int:
+    rule = LoiterRule(id="loiter")
+    print("loiter look-back, microseconds per check (shipped rule)")
+    print(f"{'points':>7} {'transit':>9} {'orbit':>9}")
+    rows = []
+    for n in LENGTHS:
+        row = (per_check_us(transit(n), rule), per_check_us(orbit(n), rule))
+        rows.append(row)
+        print(f"{n:>7} {row[0]:>9.1f} {row[1]:>9.1f}")
+    first, last = rows[0], rows[-1]
+    print(f"{LENGTHS[-1]}/{LENGTHS[0]} points: transit {last[0] / first[0]:.1f}x, "
+          f"orbit {last[1] / first[1]:.1f}x per check")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
