@@ -14,9 +14,14 @@ bad_altitude, bad_speed, bad_track.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Final
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from service.models import Position, Quality, is_address
 
@@ -25,6 +30,7 @@ __all__ = [
     "REJECT_REASONS",
     "AircraftRecord",
     "clean_text",
+    "normalise_decoded",
     "normalise_record",
     "quality_of",
 ]
@@ -95,6 +101,10 @@ class AircraftRecord(msgspec.Struct, gc=False):
 
 
 _SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
+# Every squawk `_SQUAWK_RE` accepts (4096 codes): set membership instead of a regex call.
+_SQUAWKS: Final = frozenset(f"{code:04o}" for code in range(8**4))
+# A canonical address: already what `normalise_record` would make of it (lowercase).
+_CANONICAL_HEX: Final = re.compile(r"~?[0-9a-f]{6}")
 
 _QUALITY_BY_TYPE: Final[dict[str, Quality]] = {
     "adsb_icao": Quality.ADSB,
@@ -202,3 +212,154 @@ def quality_of(
     if quality is not None:
         return quality
     return Quality.TISB if source_type.startswith("tisb_") else Quality.OTHER
+
+
+# ---------------------------------------------------------------- whole snapshots
+
+# One C-level getter per column: faster than a Python loop over the records.
+_HEX, _FLIGHT, _LAT, _LON, _ALT, _GS, _TRACK, _SQUAWK = (
+    attrgetter(name)
+    for name in ("hex", "flight", "lat", "lon", "alt_baro", "gs", "track", "squawk")
+)
+_REGISTRATION, _TYPE_CODE, _DB_FLAGS, _SEEN_POS = (
+    attrgetter(name) for name in ("registration", "type_code", "db_flags", "seen_pos")
+)
+# Canonical addresses, one per line: a snapshot's whole column is checked in one match.
+_CANONICAL_HEXES: Final = re.compile(r"(?:~?[0-9a-f]{6}\n)*~?[0-9a-f]{6}")
+# Stand-ins for the JSON values that are not numbers in the altitude column. JSON has no
+# infinities (msgspec refuses numbers out of range), so they cannot be confused with a
+# reported altitude.
+_GROUND_ALT: Final = float("inf")
+_WORD_ALT: Final = float("-inf")
+_MISSING: Final = object()
+# Cleaned callsigns, registrations and type codes by their raw text, kept across
+# snapshots: a feed repeats nearly every value on every poll. Emptied when it holds
+# more than this many values or `_TEXT_CACHE_PER_RECORD` per record of the snapshot
+# (so it grows with the feed, bounded by the feed's `max_aircraft`).
+_TEXT_CACHE_MIN: Final = 1 << 16
+_TEXT_CACHE_PER_RECORD: Final = 4
+_text_cache: dict[str | None, str | None] = {None: None}
+
+
+def normalise_decoded(
+    records: Sequence[AircraftRecord],
+    now: float,
+    source: str,
+    max_position_age_s: float = MAX_POSITION_AGE_S,
+) -> tuple[list[Position], dict[str, int]]:
+    """`normalise_record` over a whole snapshot decoded from JSON: its positions, in
+    order, and the reject counts by reason; exactly what the record-by-record loop gives.
+
+    Only for records decoded from JSON, which cannot hold NaN or infinities (a Python
+    caller's record may: use `normalise_record`). The checks run column by column in
+    numpy; records that do not pass them all at once (rejects, uppercase addresses,
+    "ground" aside) are judged by `normalise_record` itself, so every reason, and every
+    odd value, is decided by the one definition.
+    """
+    n = len(records)
+    if n == 0:
+        return [], {}
+    hexes = list(map(_HEX, records))
+    lats, lons = list(map(_LAT, records)), list(map(_LON, records))
+    alts, gss, tracks = (
+        list(map(_ALT, records)),
+        list(map(_GS, records)),
+        list(map(_TRACK, records)),
+    )
+    f64 = np.float64
+    lat, lon = np.array(lats, dtype=f64), np.array(lons, dtype=f64)  # None -> NaN
+    seen_pos = np.array(list(map(_SEEN_POS, records)), dtype=f64)
+    gs, track = np.array(gss, dtype=f64), np.array(tracks, dtype=f64)
+    alt = np.array(
+        [
+            a if a.__class__ is not str else (_GROUND_ALT if a == "ground" else _WORD_ALT)
+            for a in alts
+        ],
+        dtype=f64,
+    )
+    ground = alt == _GROUND_ALT
+    numeric_alt = (alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT)
+    with np.errstate(invalid="ignore"):  # NaN stands for an absent value
+        ok = (lat >= -90.0) & (lat <= 90.0) & (lon >= -180.0) & (lon <= 180.0)
+        ok &= np.isnan(seen_pos) | ((seen_pos >= 0.0) & (seen_pos <= max_position_age_s))
+        ok &= np.isnan(alt) | ground | numeric_alt
+        ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
+        ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
+    ok &= _canonical_hexes(hexes)
+    fix_time = np.where(np.isnan(seen_pos), now, now - seen_pos).tolist()
+    alt_ft = np.rint(np.where(numeric_alt, alt, 0.0)).astype(np.int64).astype(object)
+    alt_ft[~numeric_alt] = None
+    # `track % 360.0` changes only 360 (and -0.0) to 0.0: patch those, keep the rest.
+    track_deg = list(tracks)
+    for i in np.flatnonzero((track == 0.0) | (track == 360.0)).tolist():
+        track_deg[i] = tracks[i] % 360.0
+    text = _text_cache
+    if len(text) > max(_TEXT_CACHE_MIN, _TEXT_CACHE_PER_RECORD * n):
+        text.clear()
+        text[None] = None
+    positions: list[Position | str] = list(
+        map(
+            Position,
+            hexes,
+            fix_time,
+            lats,
+            lons,
+            alt_ft.tolist(),
+            ground.tolist(),
+            gss,
+            track_deg,
+            _cleaned(text, list(map(_FLIGHT, records))),
+            _cleaned(text, list(map(_REGISTRATION, records))),
+            _cleaned(text, list(map(_TYPE_CODE, records))),
+            [s if s in _SQUAWKS else None for s in map(_SQUAWK, records)],
+            [f if f is not None and 0 <= f <= MAX_DB_FLAGS else 0 for f in map(_DB_FLAGS, records)],
+            repeat(source, n),
+            _qualities(records),
+        )
+    )
+    rejected: dict[str, int] = {}
+    for i in np.flatnonzero(~ok).tolist():
+        result = normalise_record(records[i], now, source, max_position_age_s)
+        positions[i] = result
+        if not isinstance(result, Position):
+            rejected[result] = rejected.get(result, 0) + 1
+    if rejected:
+        return [p for p in positions if isinstance(p, Position)], rejected
+    return positions, rejected  # type: ignore[return-value]  # every entry a Position
+
+
+def _canonical_hexes(hexes: list[str | None]) -> npt.NDArray[np.bool_]:
+    """Which addresses are already canonical (`normalise_record` keeps them as they are)."""
+    try:
+        text = "\n".join(hexes)  # type: ignore[arg-type]  # a None raises TypeError
+    except TypeError:
+        text = ""
+    # One match for the common case; a line break inside an address adds lines.
+    if text.count("\n") == len(hexes) - 1 and _CANONICAL_HEXES.fullmatch(text):
+        return np.ones(len(hexes), dtype=np.bool_)
+    return np.fromiter(
+        (isinstance(h, str) and _CANONICAL_HEX.fullmatch(h) is not None for h in hexes),
+        dtype=np.bool_,
+        count=len(hexes),
+    )
+
+
+def _qualities(records: Sequence[AircraftRecord]) -> list[Quality]:
+    """`quality_of` of each record; its table alone for the usual `type` values."""
+    known = _QUALITY_BY_TYPE.get
+    return [
+        known(r.source_type or "") or quality_of(r.source_type, r.mlat, r.tisb) for r in records
+    ]
+
+
+def _cleaned(cache: dict[str | None, str | None], values: Sequence[str | None]) -> list[str | None]:
+    """`clean_text` of each value, through `cache`."""
+    out = list(map(cache.get, values, repeat(_MISSING)))
+    i = -1
+    while True:  # list.index scans in C; a poll repeats most values, so misses are few
+        try:
+            i = out.index(_MISSING, i + 1)
+        except ValueError:
+            return out  # type: ignore[return-value]  # no _MISSING is left
+        raw = values[i]
+        out[i] = cache[raw] = clean_text(raw)
