@@ -232,13 +232,33 @@ _CANONICAL_HEXES: Final = re.compile(r"(?:~?[0-9a-f]{6}\n)*~?[0-9a-f]{6}")
 _GROUND_ALT: Final = float("inf")
 _WORD_ALT: Final = float("-inf")
 _MISSING: Final = object()
-# Cleaned callsigns, registrations and type codes by their raw text, kept across
-# snapshots: a feed repeats nearly every value on every poll. Emptied when it holds
-# more than this many values or `_TEXT_CACHE_PER_RECORD` per record of the snapshot
-# (so it grows with the feed, bounded by the feed's `max_aircraft`).
-_TEXT_CACHE_MIN: Final = 1 << 16
-_TEXT_CACHE_PER_RECORD: Final = 4
-_text_cache: dict[str | None, str | None] = {None: None}
+
+
+class TextCache:
+    """Cleaned callsigns, registrations and type codes by their raw text, kept across
+    snapshots: a feed repeats nearly every value on every poll.
+
+    Self-sizing: emptied when it holds more than `limit` values, and `limit` grows to
+    `per_record` values per record of the largest snapshot seen (three text fields of
+    every aircraft, and room for the new ones of the next polls). Its memory is so
+    bounded by the largest response a feed accepts (`max_aircraft`). A small feed
+    polled between the polls of a world-wide one does not shrink it.
+    """
+
+    def __init__(self, minimum: int = 1 << 16, per_record: int = 4) -> None:
+        self.limit = minimum
+        self.per_record = per_record
+        self.values: dict[str | None, str | None] = {None: None}
+
+    def make_room(self, records: int) -> dict[str | None, str | None]:
+        """The cache, emptied first when full; `records`: the size of the snapshot."""
+        self.limit = max(self.limit, self.per_record * records)
+        if len(self.values) > self.limit:
+            self.values = {None: None}
+        return self.values
+
+
+_TEXT_CACHE: Final = TextCache()
 
 
 def normalise_decoded(
@@ -293,10 +313,7 @@ def normalise_decoded(
     track_deg = list(tracks)
     for i in np.flatnonzero((track == 0.0) | (track == 360.0)).tolist():
         track_deg[i] = tracks[i] % 360.0
-    text = _text_cache
-    if len(text) > max(_TEXT_CACHE_MIN, _TEXT_CACHE_PER_RECORD * n):
-        text.clear()
-        text[None] = None
+    text = _TEXT_CACHE.make_room(n)
     positions: list[Position | str] = list(
         map(
             Position,

@@ -156,8 +156,8 @@ def test_fast_path_runs_for_well_typed_responses(monkeypatch: pytest.MonkeyPatch
 
 
 def test_text_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(normalise, "_TEXT_CACHE_MIN", 10)
-    monkeypatch.setattr(normalise, "_text_cache", {None: None})
+    cache = normalise.TextCache(minimum=10, per_record=2)
+    monkeypatch.setattr(normalise, "_TEXT_CACHE", cache)
     for poll in range(5):
         records = [
             {"hex": "ae1234", "lat": 1.0, "lon": 2.0, "flight": f"X{poll}{i}", "r": f"R{poll}{i}"}
@@ -166,5 +166,16 @@ def test_text_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         data = json.dumps({"now": NOW + poll, "aircraft": records}).encode()
         snapshot = decode_snapshot(data, source="t")
         assert [p.callsign for p in snapshot.positions] == [f"X{poll}{i}" for i in range(4)]
+        assert [p.registration for p in snapshot.positions] == [f"R{poll}{i}" for i in range(4)]
         # At most the limit before this snapshot, plus this snapshot's values.
-        assert len(normalise._text_cache) <= 10 + 1 + 2 * 4
+        assert len(cache.values) <= 10 + 1 + 2 * 4
+
+
+def test_text_cache_grows_with_the_largest_snapshot() -> None:
+    cache = normalise.TextCache(minimum=10, per_record=4)
+    cache.make_room(100)
+    assert cache.limit == 400
+    cache.values.update({f"X{i}": f"X{i}" for i in range(300)})
+    assert len(cache.make_room(3)) == 301  # a small feed's poll keeps the large one's values
+    cache.values.update({f"Y{i}": f"Y{i}" for i in range(300)})
+    assert cache.make_room(3) == {None: None}
