@@ -34,6 +34,8 @@ from service.models import Position, Snapshot
 
 __all__ = [
     "FEED_ERROR_REASONS",
+    "MAX_AIRCRAFT",
+    "MAX_RESPONSE_BYTES",
     "FeedDecodeError",
     "NowUnit",
     "decode_snapshot",
@@ -55,8 +57,15 @@ FEED_ERROR_REASONS: Final[tuple[str, ...]] = (
 
 # `now` values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD: Final = 1e11
-# The most bytes one response may have (a world-wide feed is about 8 MB).
-MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+# The most aircraft one response may list. A whole-world aggregator lists 10-15k
+# aircraft now and up to 100k and more with MLAT, TIS-B and ground traffic: well inside.
+# It bounds the memory of one decoded snapshot (and the identify caches, which size
+# themselves from the largest snapshot).
+MAX_AIRCRAFT: Final = 250_000
+# The most bytes one response may have: MAX_AIRCRAFT full ADSBx-v2 records (about 1 KB
+# each; a world-wide feed of 12k aircraft is about 8 MB). Only the fields the service
+# uses become Python objects, so a snapshot's memory is mostly this body, held once.
+MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 # A readsb record nests two levels (lists of field names); deeper is hostile.
 MAX_RECORD_DEPTH: Final = 8
 
@@ -95,7 +104,7 @@ def decode_snapshot(
     data: bytes,
     *,
     source: str,
-    max_aircraft: int = 50_000,
+    max_aircraft: int = MAX_AIRCRAFT,
     now_unit: NowUnit = "auto",
     max_position_age_s: float = MAX_POSITION_AGE_S,
     max_bytes: int = MAX_RESPONSE_BYTES,
