@@ -11,7 +11,11 @@ pipeline ignores a snapshot not newer than its feed clock.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter, gt
 
 from service.models import Position, Snapshot
 
@@ -21,10 +25,16 @@ __all__ = ["FuseStats", "Fuser", "dated_after", "newest_per_aircraft"]
 # report older than that arriving later is still dropped as stale by the pipeline.
 FORGET_AFTER_S = 900.0
 _STEP_S = 0.001
+_HEX = attrgetter("hex")
+_TIME = attrgetter("time")
+_SOURCE = attrgetter("source")
 
 
 def newest_per_aircraft(positions: list[Position]) -> list[Position]:
     """One position per address: the newest wins; the same report twice counts once."""
+    # A feed lists each address once: then there is nothing to choose (one C-level pass).
+    if len(set(map(_HEX, positions))) == len(positions):
+        return list(positions)
     newest: dict[str, Position] = {}
     for position in positions:
         current = newest.get(position.hex)
@@ -63,9 +73,51 @@ class Fuser:
 
     def fuse(self, snapshot: Snapshot) -> Snapshot | None:
         """The part of `snapshot` that is new, or None when nothing is new."""
+        positions = snapshot.positions
+        hexes = list(map(_HEX, positions))
+        times = list(map(_TIME, positions))
+        if len(set(hexes)) == len(hexes):
+            kept = self._fuse_distinct(positions, hexes, times)
+        else:
+            kept = self._fuse_each(positions)
+        self.stats.passed += len(kept)
+        by_source = self.stats.by_source
+        for source, count in Counter(map(_SOURCE, kept)).items():
+            by_source[source] = by_source.get(source, 0) + count
+        if not kept and not snapshot.rejected:
+            return None
+        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
+        self.now = fused.now
+        self._prune(fused.now)
+        return fused
+
+    def _fuse_distinct(
+        self, positions: list[Position], hexes: list[str], times: list[float]
+    ) -> list[Position]:
+        """`_fuse_each` for a snapshot that lists each address once, in fewer steps."""
+        newest = self.newest
+        seen = list(map(newest.get, hexes, repeat(-math.inf)))
+        if all(map(gt, times, seen)):  # the usual poll: every position is news
+            newest.update(zip(hexes, times, strict=True))
+            return list(positions)
+        kept: list[Position] = []
+        for position, hex_, time_, last in zip(positions, hexes, times, seen, strict=True):
+            if time_ <= last:
+                if time_ == last:
+                    self.stats.duplicate += 1
+                else:
+                    self.stats.superseded += 1
+                continue
+            newest[hex_] = time_
+            kept.append(position)
+        return kept
+
+    def _fuse_each(self, positions: list[Position]) -> list[Position]:
+        """The new positions, one by one (a later position of an address in the same
+        snapshot is judged against the earlier one)."""
         kept: list[Position] = []
         newest = self.newest
-        for position in snapshot.positions:
+        for position in positions:
             seen = newest.get(position.hex)
             if seen is not None and position.time <= seen:
                 if position.time == seen:
@@ -75,15 +127,7 @@ class Fuser:
                 continue
             newest[position.hex] = position.time
             kept.append(position)
-        self.stats.passed += len(kept)
-        for position in kept:
-            self.stats.by_source[position.source] = self.stats.by_source.get(position.source, 0) + 1
-        if not kept and not snapshot.rejected:
-            return None
-        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
-        self.now = fused.now
-        self._prune(fused.now)
-        return fused
+        return kept
 
     def _prune(self, now: float) -> None:
         if now - self._pruned_at < FORGET_AFTER_S / 4:
