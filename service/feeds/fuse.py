@@ -11,11 +11,8 @@ pipeline ignores a snapshot not newer than its feed clock.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter, gt
+from operator import attrgetter
 
 from service.models import Position, Snapshot
 
@@ -26,8 +23,6 @@ __all__ = ["FuseStats", "Fuser", "dated_after", "newest_per_aircraft"]
 FORGET_AFTER_S = 900.0
 _STEP_S = 0.001
 _HEX = attrgetter("hex")
-_TIME = attrgetter("time")
-_SOURCE = attrgetter("source")
 
 
 def newest_per_aircraft(positions: list[Position]) -> list[Position]:
@@ -73,51 +68,9 @@ class Fuser:
 
     def fuse(self, snapshot: Snapshot) -> Snapshot | None:
         """The part of `snapshot` that is new, or None when nothing is new."""
-        positions = snapshot.positions
-        hexes = list(map(_HEX, positions))
-        times = list(map(_TIME, positions))
-        if len(set(hexes)) == len(hexes):
-            kept = self._fuse_distinct(positions, hexes, times)
-        else:
-            kept = self._fuse_each(positions)
-        self.stats.passed += len(kept)
-        by_source = self.stats.by_source
-        for source, count in Counter(map(_SOURCE, kept)).items():
-            by_source[source] = by_source.get(source, 0) + count
-        if not kept and not snapshot.rejected:
-            return None
-        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
-        self.now = fused.now
-        self._prune(fused.now)
-        return fused
-
-    def _fuse_distinct(
-        self, positions: list[Position], hexes: list[str], times: list[float]
-    ) -> list[Position]:
-        """`_fuse_each` for a snapshot that lists each address once, in fewer steps."""
-        newest = self.newest
-        seen = list(map(newest.get, hexes, repeat(-math.inf)))
-        if all(map(gt, times, seen)):  # the usual poll: every position is news
-            newest.update(zip(hexes, times, strict=True))
-            return list(positions)
-        kept: list[Position] = []
-        for position, hex_, time_, last in zip(positions, hexes, times, seen, strict=True):
-            if time_ <= last:
-                if time_ == last:
-                    self.stats.duplicate += 1
-                else:
-                    self.stats.superseded += 1
-                continue
-            newest[hex_] = time_
-            kept.append(position)
-        return kept
-
-    def _fuse_each(self, positions: list[Position]) -> list[Position]:
-        """The new positions, one by one (a later position of an address in the same
-        snapshot is judged against the earlier one)."""
         kept: list[Position] = []
         newest = self.newest
-        for position in positions:
+        for position in snapshot.positions:
             seen = newest.get(position.hex)
             if seen is not None and position.time <= seen:
                 if position.time == seen:
@@ -127,7 +80,15 @@ class Fuser:
                 continue
             newest[position.hex] = position.time
             kept.append(position)
-        return kept
+        self.stats.passed += len(kept)
+        for position in kept:
+            self.stats.by_source[position.source] = self.stats.by_source.get(position.source, 0) + 1
+        if not kept and not snapshot.rejected:
+            return None
+        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
+        self.now = fused.now
+        self._prune(fused.now)
+        return fused
 
     def _prune(self, now: float) -> None:
         if now - self._pruned_at < FORGET_AFTER_S / 4:
