@@ -63,8 +63,8 @@ class TypedRecord(msgspec.Struct, gc=False):
     dbFlags: int | None = None
     seen_pos: float | None = None
     type: str | None = None
-    mlat: list[str] | None = None
-    tisb: list[str] | None = None
+    mlat: tuple[str, ...] | None = None
+    tisb: tuple[str, ...] | None = None
 
 
 class TypedSnapshot(msgspec.Struct, gc=False):

@@ -77,7 +77,7 @@ class AircraftRecord(msgspec.Struct, gc=False):
     strict: a value of the wrong JSON type fails the decode of this record only.
     """
 
-    # gc=False (here and on _Envelope): the fields hold only scalars and lists of str or
+    # gc=False (here and on _Envelope): the fields hold only scalars and tuples of str or
     # Raw, which cannot form reference cycles, and skipping GC tracking speeds up decoding.
 
     hex: str | None = None
@@ -96,8 +96,11 @@ class AircraftRecord(msgspec.Struct, gc=False):
     source_type: str | None = msgspec.field(default=None, name="type")
     # Names of fields that came from MLAT / TIS-B; used only when `type` is absent
     # (dump1090-fa), to tell an MLAT position from an ADS-B one.
-    mlat: list[str] | None = None
-    tisb: list[str] | None = None
+    # Tuples, not lists: readsb writes `[]` for nearly every aircraft, and an empty tuple
+    # is one shared object, where 2 lists per aircraft would be 300,000 new objects for
+    # the garbage collector to track in a world feed (full collections at every poll).
+    mlat: tuple[str, ...] | None = None
+    tisb: tuple[str, ...] | None = None
 
 
 _SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
@@ -194,8 +197,8 @@ def clean_text(value: str | None) -> str | None:
 
 def quality_of(
     source_type: str | None,
-    mlat_fields: list[str] | None = None,
-    tisb_fields: list[str] | None = None,
+    mlat_fields: Sequence[str] | None = None,
+    tisb_fields: Sequence[str] | None = None,
 ) -> Quality:
     """Map readsb's `type` to a Quality.
 
