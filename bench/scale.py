@@ -80,7 +80,11 @@ def mixed_feed(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     writes besides those the service reads, some MLAT and TIS-B, some without position."""
     records = readsb_records(rng, make_rows(rng, n, state_fraction=STATE_FRACTION))
     kinds = rng.uniform(0.0, 1.0, n)
+    used: set[str] = set()
     for i, record in enumerate(records):
+        if record["hex"] in used:  # a feed lists each address once
+            record["hex"] = new_address(rng, used)
+        used.add(record["hex"])
         record.update(
             alt_geom=(record["alt_baro"] if record["alt_baro"] != "ground" else 0) + 125,
             baro_rate=int(rng.integers(-20, 20)) * 64,
@@ -112,13 +116,24 @@ def mixed_feed(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     return records
 
 
+def new_address(rng: np.random.Generator, used: set[str]) -> str:
+    """A civil US address not in `used`."""
+    while True:
+        address = f"{int(rng.integers(0xA00000, 0xADF7C7)):06x}"
+        if address not in used:
+            return address
+
+
 def advance(records: list[dict[str, Any]], rng: np.random.Generator) -> None:
     """Move every positioned aircraft a little, draw fresh fix ages, and give `CHURN` of
     the records a new address and callsign (aircraft that are new to the feed)."""
     n = len(records)
+    used = {record["hex"] for record in records}
     for i in rng.choice(n, size=max(1, int(n * CHURN)), replace=False).tolist():
         record = records[i]
-        record["hex"] = f"{int(rng.integers(0xA00000, 0xADF7C7)):06x}"
+        used.discard(record["hex"])
+        record["hex"] = new_address(rng, used)
+        used.add(record["hex"])
         record["flight"] = f"N{int(rng.integers(100, 99999))}"
     dlat = rng.uniform(-0.02, 0.02, n).tolist()
     dlon = rng.uniform(-0.02, 0.02, n).tolist()
