@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import Final
 
@@ -104,8 +104,8 @@ class AircraftRecord(msgspec.Struct, gc=False):
 
 
 _SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
-# Every squawk `_SQUAWK_RE` accepts (4096 codes): set membership instead of a regex call.
-_SQUAWKS: Final = frozenset(f"{code:04o}" for code in range(8**4))
+# Every squawk `_SQUAWK_RE` accepts (4096 codes), as itself: a dict look-up, not a regex.
+_SQUAWK_VALID: Final = {code: code for code in (f"{c:04o}" for c in range(8**4))}
 # A canonical address: already what `normalise_record` would make of it (lowercase).
 _CANONICAL_HEX: Final = re.compile(r"~?[0-9a-f]{6}")
 
@@ -224,8 +224,9 @@ _HEX, _FLIGHT, _LAT, _LON, _ALT, _GS, _TRACK, _SQUAWK = (
     attrgetter(name)
     for name in ("hex", "flight", "lat", "lon", "alt_baro", "gs", "track", "squawk")
 )
-_REGISTRATION, _TYPE_CODE, _DB_FLAGS, _SEEN_POS = (
-    attrgetter(name) for name in ("registration", "type_code", "db_flags", "seen_pos")
+_REGISTRATION, _TYPE_CODE, _DB_FLAGS, _SEEN_POS, _SOURCE_TYPE = (
+    attrgetter(name)
+    for name in ("registration", "type_code", "db_flags", "seen_pos", "source_type")
 )
 # Canonical addresses, one per line: a snapshot's whole column is checked in one match.
 _CANONICAL_HEXES: Final = re.compile(r"(?:~?[0-9a-f]{6}\n)*~?[0-9a-f]{6}")
@@ -234,7 +235,6 @@ _CANONICAL_HEXES: Final = re.compile(r"(?:~?[0-9a-f]{6}\n)*~?[0-9a-f]{6}")
 # reported altitude.
 _GROUND_ALT: Final = float("inf")
 _WORD_ALT: Final = float("-inf")
-_MISSING: Final = object()
 
 
 class TextCache:
@@ -308,7 +308,11 @@ def normalise_decoded(
         ok &= np.isnan(alt) | ground | numeric_alt
         ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
         ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
-    ok &= _canonical_hexes(hexes)
+    hex_ok = _canonical_hexes(hexes)
+    ok &= hex_ok
+    # Listed without a position (Mode S only, or lost): no_position is the first check a
+    # canonical address fails. Counted here, so only odd records take the slow path.
+    no_position = hex_ok & (np.isnan(lat) | np.isnan(lon))
     fix_time = np.where(np.isnan(seen_pos), now, now - seen_pos).tolist()
     alt_ft = np.rint(np.where(numeric_alt, alt, 0.0)).astype(np.int64).astype(object)
     alt_ft[~numeric_alt] = None
@@ -331,20 +335,26 @@ def normalise_decoded(
             _cleaned(text, list(map(_FLIGHT, records))),
             _cleaned(text, list(map(_REGISTRATION, records))),
             _cleaned(text, list(map(_TYPE_CODE, records))),
-            [s if s in _SQUAWKS else None for s in map(_SQUAWK, records)],
+            list(map(_SQUAWK_VALID.get, map(_SQUAWK, records))),
             [f if f is not None and 0 <= f <= MAX_DB_FLAGS else 0 for f in map(_DB_FLAGS, records)],
             repeat(source, n),
             _qualities(records),
         )
     )
     rejected: dict[str, int] = {}
-    for i in np.flatnonzero(~ok).tolist():
+    missing = int(no_position.sum())
+    if missing:
+        rejected["no_position"] = missing
+    keep = ok.copy()
+    for i in np.flatnonzero(~ok & ~no_position).tolist():
         result = normalise_record(records[i], now, source, max_position_age_s)
-        positions[i] = result
-        if not isinstance(result, Position):
+        if isinstance(result, Position):
+            positions[i] = result
+            keep[i] = True
+        else:
             rejected[result] = rejected.get(result, 0) + 1
-    if rejected:
-        return [p for p in positions if isinstance(p, Position)], rejected
+    if not keep.all():
+        positions = list(compress(positions, keep.tolist()))
     return positions, rejected  # type: ignore[return-value]  # every entry a Position
 
 
@@ -365,21 +375,24 @@ def _canonical_hexes(hexes: list[str | None]) -> npt.NDArray[np.bool_]:
 
 
 def _qualities(records: Sequence[AircraftRecord]) -> list[Quality]:
-    """`quality_of` of each record; its table alone for the usual `type` values."""
-    known = _QUALITY_BY_TYPE.get
-    return [
-        known(r.source_type or "") or quality_of(r.source_type, r.mlat, r.tisb) for r in records
-    ]
-
-
-def _cleaned(cache: dict[str | None, str | None], values: Sequence[str | None]) -> list[str | None]:
-    """`clean_text` of each value, through `cache`."""
-    out = list(map(cache.get, values, repeat(_MISSING)))
+    """`quality_of` of each record; its table alone (in C) for the usual `type` values."""
+    qualities: list[Quality | None] = list(map(_QUALITY_BY_TYPE.get, map(_SOURCE_TYPE, records)))
     i = -1
-    while True:  # list.index scans in C; a poll repeats most values, so misses are few
+    while True:
         try:
-            i = out.index(_MISSING, i + 1)
+            i = qualities.index(None, i + 1)
         except ValueError:
-            return out  # type: ignore[return-value]  # no _MISSING is left
-        raw = values[i]
-        out[i] = cache[raw] = clean_text(raw)
+            return qualities  # type: ignore[return-value]  # no None is left
+        record = records[i]
+        qualities[i] = quality_of(record.source_type, record.mlat, record.tisb)
+
+
+def _cleaned(cache: dict[str | None, str | None], values: list[str | None]) -> list[str | None]:
+    """`clean_text` of each value, through `cache`."""
+    try:  # the usual poll: every value seen before, looked up in C
+        return list(map(cache.__getitem__, values))
+    except KeyError:
+        pass
+    for value in set(values).difference(cache):
+        cache[value] = clean_text(value)
+    return list(map(cache.__getitem__, values))
