@@ -24,6 +24,7 @@ import gc
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -157,15 +158,22 @@ def default_limits(data: bytes) -> str:
     return "taken"
 
 
-async def poll_path(
-    records: list[dict[str, Any]], polls: int, rng: np.random.Generator
-) -> tuple[list[float], list[float], int, bytes]:
-    """(poll seconds, typed-decode seconds, positions per poll, the last response)."""
+@dataclass(slots=True)
+class Polls:
+    """Seconds per warm poll: the whole poll, its decode_snapshot, the typed decode."""
+
+    poll: list[float] = field(default_factory=list)
+    decode: list[float] = field(default_factory=list)
+    typed: list[float] = field(default_factory=list)
+    positions: int = 0  # per poll
+    data: bytes = b""  # the last response
+
+
+async def poll_path(records: list[dict[str, Any]], polls: int, rng: np.random.Generator) -> Polls:
+    """Poll a feed of `records` `polls` times (after one cold poll)."""
     app = await build_app(bench_settings())
     fuser = Fuser()
-    poll_times: list[float] = []
-    typed_times: list[float] = []
-    positions, data = 0, b""
+    result = Polls()
     try:
         for step in range(polls + 1):
             advance(records, rng)
@@ -176,11 +184,12 @@ async def poll_path(
             snapshot = decode_snapshot(
                 data, source="bench", max_aircraft=NO_LIMIT, max_bytes=NO_LIMIT, now_unit="s"
             )
+            decoded = time.process_time() - started
             fused = fuser.fuse(snapshot)
             if fused is not None:
                 await app.pipeline.process(fused, source="live")
             elapsed = time.process_time() - started
-            positions = len(snapshot.positions)
+            result.positions, result.data = len(snapshot.positions), data
             del snapshot, fused
             gc.collect()
             started = time.process_time()
@@ -188,11 +197,12 @@ async def poll_path(
             typed_elapsed = time.process_time() - started
             del typed
             if step:  # the first poll is cold: tracks and depth indexes are built
-                poll_times.append(elapsed)
-                typed_times.append(typed_elapsed)
+                result.poll.append(elapsed)
+                result.decode.append(decoded)
+                result.typed.append(typed_elapsed)
     finally:
         await app.close()
-    return poll_times, typed_times, positions, data
+    return result
 
 
 def polls_for(n: int) -> int:
@@ -215,24 +225,25 @@ def main(argv: list[str]) -> int:
     )
     print(
         f"  {'aircraft':>9} {'MiB':>6} {'positions':>9} {'poll ms':>9} {'positions/s':>12} "
-        f"{'us/pos':>7} {'typed ms':>9} {'poll/typed':>10}  default limits"
+        f"{'us/pos':>7} {'typed ms':>9} {'decode/typed':>12} {'poll/typed':>10}  default limits"
     )
     per_position: dict[int, float] = {}
     for n in sizes:
         rng = np.random.default_rng(SEED + n)
         records = mixed_feed(rng, n)
         polls = polls_for(n)
-        times, typed_times, positions, data = asyncio.run(poll_path(records, polls, rng))
-        size = len(data)
-        poll_s, typed_s = statistics.median(times), statistics.median(typed_times)
+        result = asyncio.run(poll_path(records, polls, rng))
+        poll_s, typed_s = statistics.median(result.poll), statistics.median(result.typed)
+        decode_s, positions = statistics.median(result.decode), result.positions
         per_position[n] = poll_s / positions
         print(
-            f"  {n:>9,} {size / MIB:>6.1f} {positions:>9,} {poll_s * 1000:>9.1f} "
+            f"  {n:>9,} {len(result.data) / MIB:>6.1f} {positions:>9,} {poll_s * 1000:>9.1f} "
             f"{positions / poll_s:>12,.0f} {per_position[n] * 1e6:>7.2f} "
-            f"{typed_s * 1000:>9.1f} {poll_s / typed_s:>10.2f}  {default_limits(data)}",
+            f"{typed_s * 1000:>9.1f} {decode_s / typed_s:>12.2f} {poll_s / typed_s:>10.2f}  "
+            f"{default_limits(result.data)}",
             flush=True,
         )
-        del records, data
+        del records, result
         gc.collect()
     if 15_000 in per_position and 150_000 in per_position:
         ratio = per_position[150_000] / per_position[15_000]
