@@ -136,6 +136,21 @@ def test_fast_path_matches_record_by_record_on_synthetic_records(
     assert_same(snapshot, data)
 
 
+@settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(FAST_RECORDS, min_size=5, max_size=40))
+def test_normalising_in_chunks_changes_nothing(records: list[dict[str, Any]]) -> None:
+    data = json.dumps({"now": NOW, "aircraft": records}).encode()
+    whole = decode_snapshot(data, source="test", now_unit="s")
+    chunk = normalise.NORMALISE_CHUNK
+    try:
+        normalise.NORMALISE_CHUNK = 3
+        in_chunks = decode_snapshot(data, source="test", now_unit="s")
+    finally:
+        normalise.NORMALISE_CHUNK = chunk
+    assert in_chunks == whole
+    assert_same(in_chunks, data)
+
+
 def test_fast_path_runs_for_well_typed_responses(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     real = normalise_decoded
