@@ -14,6 +14,7 @@ bad_altitude, bad_speed, bad_track.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from itertools import compress, repeat
 from operator import attrgetter
@@ -309,7 +310,11 @@ def _normalise_chunk(
     n = len(records)
     if n == 0:
         return [], {}
-    hexes = list(map(_HEX, records))
+    # Interned: each address is then one object from poll to poll, so the fuser's, the
+    # identifier's and the fleet's tables find it by identity instead of comparing it
+    # with a copy that is no longer in the CPU caches (the cost per aircraft grew with
+    # the feed). sys.intern does not keep a string alive once nothing else refers to it.
+    hexes = [sys.intern(h) if h.__class__ is str else h for h in map(_HEX, records)]
     lats, lons = list(map(_LAT, records)), list(map(_LON, records))
     alts, gss, tracks = (
         list(map(_ALT, records)),
