@@ -14,8 +14,7 @@ bad_altitude, bad_speed, bad_track.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import attrgetter
 from typing import Final
@@ -239,8 +238,9 @@ _WORD_ALT: Final = float("-inf")
 
 
 class TextCache:
-    """Cleaned callsigns, registrations and type codes by their raw text, kept across
-    snapshots: a feed repeats nearly every value on every poll.
+    """Cleaned callsigns, registrations and type codes by their raw text (or addresses
+    as themselves), kept across snapshots: a feed repeats nearly every value on every
+    poll.
 
     Self-sizing: emptied when it holds more than `limit` values, and `limit` grows to
     `per_record` values per record of the largest snapshot seen (three text fields of
@@ -263,6 +263,8 @@ class TextCache:
 
 
 _TEXT_CACHE: Final = TextCache()
+# Addresses as themselves (one object per address from poll to poll, see _normalise_chunk).
+_ADDRESS_CACHE: Final = TextCache(per_record=2)
 # Records normalised together (see normalise_decoded); a module setting for the tests.
 NORMALISE_CHUNK = 4096
 
@@ -283,16 +285,16 @@ def normalise_decoded(
     odd value, is decided by the one definition.
     """
     n = len(records)
-    text = _TEXT_CACHE.make_room(n)
+    text, addresses = _TEXT_CACHE.make_room(n), _ADDRESS_CACHE.make_room(n)
     if n <= NORMALISE_CHUNK:
-        return _normalise_chunk(records, now, source, max_position_age_s, text)
+        return _normalise_chunk(records, now, source, max_position_age_s, text, addresses)
     # In chunks, so that the columns of one stay in the CPU caches: over a whole world
     # feed at once they do not, and the cost per record grew with the feed's size.
     positions: list[Position] = []
     rejected: dict[str, int] = {}
     for start in range(0, n, NORMALISE_CHUNK):
         chunk = records[start : start + NORMALISE_CHUNK]
-        some, why = _normalise_chunk(chunk, now, source, max_position_age_s, text)
+        some, why = _normalise_chunk(chunk, now, source, max_position_age_s, text, addresses)
         positions += some
         for reason, count in why.items():
             rejected[reason] = rejected.get(reason, 0) + count
@@ -305,16 +307,17 @@ def _normalise_chunk(
     source: str,
     max_position_age_s: float,
     text: dict[str | None, str | None],
+    addresses: dict[str | None, str | None],
 ) -> tuple[list[Position], dict[str, int]]:
-    """`normalise_decoded` of a part of a snapshot (`text`: the text cache)."""
+    """`normalise_decoded` of a part of a snapshot (with the text and address caches)."""
     n = len(records)
     if n == 0:
         return [], {}
-    # Interned: each address is then one object from poll to poll, so the fuser's, the
-    # identifier's and the fleet's tables find it by identity instead of comparing it
+    # Through a cache: each address is then one object from poll to poll, so the fuser's,
+    # the identifier's and the fleet's tables find it by identity instead of comparing it
     # with a copy that is no longer in the CPU caches (the cost per aircraft grew with
-    # the feed). sys.intern does not keep a string alive once nothing else refers to it.
-    hexes = [sys.intern(h) if h.__class__ is str else h for h in map(_HEX, records)]
+    # the feed). Not sys.intern: from Python 3.12 on it keeps every string forever.
+    hexes = _cleaned(addresses, list(map(_HEX, records)), _same)
     lats, lons = list(map(_LAT, records)), list(map(_LON, records))
     alts, gss, tracks = (
         list(map(_ALT, records)),
@@ -363,9 +366,9 @@ def _normalise_chunk(
             ground.tolist(),
             gss,
             track_deg,
-            _cleaned(text, list(map(_FLIGHT, records))),
-            _cleaned(text, list(map(_REGISTRATION, records))),
-            _cleaned(text, list(map(_TYPE_CODE, records))),
+            _cleaned(text, list(map(_FLIGHT, records)), clean_text),
+            _cleaned(text, list(map(_REGISTRATION, records)), clean_text),
+            _cleaned(text, list(map(_TYPE_CODE, records)), clean_text),
             list(map(_SQUAWK_VALID.get, map(_SQUAWK, records))),
             [f if f is not None and 0 <= f <= MAX_DB_FLAGS else 0 for f in map(_DB_FLAGS, records)],
             repeat(source, n),
@@ -418,12 +421,21 @@ def _qualities(records: Sequence[AircraftRecord]) -> list[Quality]:
         qualities[i] = quality_of(record.source_type, record.mlat, record.tisb)
 
 
-def _cleaned(cache: dict[str | None, str | None], values: list[str | None]) -> list[str | None]:
-    """`clean_text` of each value, through `cache`."""
+def _cleaned(
+    cache: dict[str | None, str | None],
+    values: list[str | None],
+    clean: Callable[[str | None], str | None],
+) -> list[str | None]:
+    """`clean` of each value, through `cache`."""
     try:  # the usual poll: every value seen before, looked up in C
         return list(map(cache.__getitem__, values))
     except KeyError:
         pass
     for value in set(values).difference(cache):
-        cache[value] = clean_text(value)
+        cache[value] = clean(value)
     return list(map(cache.__getitem__, values))
+
+
+def _same(value: str | None) -> str | None:
+    """An address as it is (the address cache keeps one object per address)."""
+    return value

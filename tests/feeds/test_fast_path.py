@@ -172,18 +172,28 @@ def test_fast_path_runs_for_well_typed_responses(monkeypatch: pytest.MonkeyPatch
 
 def test_text_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     cache = normalise.TextCache(minimum=10, per_record=2)
+    addresses = normalise.TextCache(minimum=10, per_record=2)
     monkeypatch.setattr(normalise, "_TEXT_CACHE", cache)
+    monkeypatch.setattr(normalise, "_ADDRESS_CACHE", addresses)
     for poll in range(5):
         records = [
-            {"hex": "ae1234", "lat": 1.0, "lon": 2.0, "flight": f"X{poll}{i}", "r": f"R{poll}{i}"}
+            {
+                "hex": f"ae{poll}{i:03x}",
+                "lat": 1.0,
+                "lon": 2.0,
+                "flight": f"X{poll}{i}",
+                "r": f"R{poll}{i}",
+            }
             for i in range(4)
         ]
         data = json.dumps({"now": NOW + poll, "aircraft": records}).encode()
         snapshot = decode_snapshot(data, source="t")
         assert [p.callsign for p in snapshot.positions] == [f"X{poll}{i}" for i in range(4)]
         assert [p.registration for p in snapshot.positions] == [f"R{poll}{i}" for i in range(4)]
+        assert [p.hex for p in snapshot.positions] == [f"ae{poll}{i:03x}" for i in range(4)]
         # At most the limit before this snapshot, plus this snapshot's values.
         assert len(cache.values) <= 10 + 1 + 2 * 4
+        assert len(addresses.values) <= 10 + 1 + 4
 
 
 def test_text_cache_grows_with_the_largest_snapshot() -> None:
