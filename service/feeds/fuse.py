@@ -12,6 +12,7 @@ pipeline ignores a snapshot not newer than its feed clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from service.models import Position, Snapshot
 
@@ -21,10 +22,14 @@ __all__ = ["FuseStats", "Fuser", "dated_after", "newest_per_aircraft"]
 # report older than that arriving later is still dropped as stale by the pipeline.
 FORGET_AFTER_S = 900.0
 _STEP_S = 0.001
+_HEX = attrgetter("hex")
 
 
 def newest_per_aircraft(positions: list[Position]) -> list[Position]:
     """One position per address: the newest wins; the same report twice counts once."""
+    # A feed lists each address once: then there is nothing to choose (one C-level pass).
+    if len(set(map(_HEX, positions))) == len(positions):
+        return list(positions)
     newest: dict[str, Position] = {}
     for position in positions:
         current = newest.get(position.hex)

@@ -14,9 +14,14 @@ bad_altitude, bad_speed, bad_track.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Final
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from service.models import Position, Quality, is_address
 
@@ -25,6 +30,7 @@ __all__ = [
     "REJECT_REASONS",
     "AircraftRecord",
     "clean_text",
+    "normalise_decoded",
     "normalise_record",
     "quality_of",
 ]
@@ -71,7 +77,7 @@ class AircraftRecord(msgspec.Struct, gc=False):
     strict: a value of the wrong JSON type fails the decode of this record only.
     """
 
-    # gc=False (here and on _Envelope): the fields hold only scalars and lists of str or
+    # gc=False (here and on _Envelope): the fields hold only scalars and tuples of str or
     # Raw, which cannot form reference cycles, and skipping GC tracking speeds up decoding.
 
     hex: str | None = None
@@ -90,11 +96,18 @@ class AircraftRecord(msgspec.Struct, gc=False):
     source_type: str | None = msgspec.field(default=None, name="type")
     # Names of fields that came from MLAT / TIS-B; used only when `type` is absent
     # (dump1090-fa), to tell an MLAT position from an ADS-B one.
-    mlat: list[str] | None = None
-    tisb: list[str] | None = None
+    # Tuples, not lists: readsb writes `[]` for nearly every aircraft, and an empty tuple
+    # is one shared object, where 2 lists per aircraft would be 300,000 new objects for
+    # the garbage collector to track in a world feed (full collections at every poll).
+    mlat: tuple[str, ...] | None = None
+    tisb: tuple[str, ...] | None = None
 
 
 _SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
+# Every squawk `_SQUAWK_RE` accepts (4096 codes), as itself: a dict look-up, not a regex.
+_SQUAWK_VALID: Final = {code: code for code in (f"{c:04o}" for c in range(8**4))}
+# A canonical address: already what `normalise_record` would make of it (lowercase).
+_CANONICAL_HEX: Final = re.compile(r"~?[0-9a-f]{6}")
 
 _QUALITY_BY_TYPE: Final[dict[str, Quality]] = {
     "adsb_icao": Quality.ADSB,
@@ -184,8 +197,8 @@ def clean_text(value: str | None) -> str | None:
 
 def quality_of(
     source_type: str | None,
-    mlat_fields: list[str] | None = None,
-    tisb_fields: list[str] | None = None,
+    mlat_fields: Sequence[str] | None = None,
+    tisb_fields: Sequence[str] | None = None,
 ) -> Quality:
     """Map readsb's `type` to a Quality.
 
@@ -202,3 +215,227 @@ def quality_of(
     if quality is not None:
         return quality
     return Quality.TISB if source_type.startswith("tisb_") else Quality.OTHER
+
+
+# ---------------------------------------------------------------- whole snapshots
+
+# One C-level getter per column: faster than a Python loop over the records.
+_HEX, _FLIGHT, _LAT, _LON, _ALT, _GS, _TRACK, _SQUAWK = (
+    attrgetter(name)
+    for name in ("hex", "flight", "lat", "lon", "alt_baro", "gs", "track", "squawk")
+)
+_REGISTRATION, _TYPE_CODE, _DB_FLAGS, _SEEN_POS, _SOURCE_TYPE = (
+    attrgetter(name)
+    for name in ("registration", "type_code", "db_flags", "seen_pos", "source_type")
+)
+# Canonical addresses, one per line: a snapshot's whole column is checked in one match.
+_CANONICAL_HEXES: Final = re.compile(r"(?:~?[0-9a-f]{6}\n)*~?[0-9a-f]{6}")
+# Stand-ins for the JSON values that are not numbers in the altitude column. JSON has no
+# infinities (msgspec refuses numbers out of range), so they cannot be confused with a
+# reported altitude.
+_GROUND_ALT: Final = float("inf")
+_WORD_ALT: Final = float("-inf")
+
+
+class TextCache:
+    """Cleaned callsigns, registrations and type codes by their raw text (or addresses
+    as themselves), kept across snapshots: a feed repeats nearly every value on every
+    poll.
+
+    Self-sizing: emptied when it holds more than `limit` values, and `limit` grows to
+    `per_record` values per record of the largest snapshot seen (three text fields of
+    every aircraft, and room for the new ones of the next polls). Its memory is so
+    bounded by the largest response a feed accepts (`max_aircraft`). A small feed
+    polled between the polls of a world-wide one does not shrink it.
+    """
+
+    def __init__(self, minimum: int = 1 << 16, per_record: int = 4) -> None:
+        self.limit = minimum
+        self.per_record = per_record
+        self.values: dict[str | None, str | None] = {None: None}
+
+    def make_room(self, records: int) -> dict[str | None, str | None]:
+        """The cache, emptied first when full; `records`: the size of the snapshot."""
+        self.limit = max(self.limit, self.per_record * records)
+        if len(self.values) > self.limit:
+            self.values = {None: None}
+        return self.values
+
+
+_TEXT_CACHE: Final = TextCache()
+# Addresses as themselves (one object per address from poll to poll, see _normalise_chunk).
+_ADDRESS_CACHE: Final = TextCache(per_record=2)
+# Records normalised together (see normalise_decoded); a module setting for the tests.
+NORMALISE_CHUNK = 4096
+
+
+def normalise_decoded(
+    records: Sequence[AircraftRecord],
+    now: float,
+    source: str,
+    max_position_age_s: float = MAX_POSITION_AGE_S,
+) -> tuple[list[Position], dict[str, int]]:
+    """`normalise_record` over a whole snapshot decoded from JSON: its positions, in
+    order, and the reject counts by reason; exactly what the record-by-record loop gives.
+
+    Only for records decoded from JSON, which cannot hold NaN or infinities (a Python
+    caller's record may: use `normalise_record`). The checks run column by column in
+    numpy; records that do not pass them all at once (rejects, uppercase addresses,
+    "ground" aside) are judged by `normalise_record` itself, so every reason, and every
+    odd value, is decided by the one definition.
+    """
+    n = len(records)
+    text, addresses = _TEXT_CACHE.make_room(n), _ADDRESS_CACHE.make_room(n)
+    if n <= NORMALISE_CHUNK:
+        return _normalise_chunk(records, now, source, max_position_age_s, text, addresses)
+    # In chunks, so that the columns of one stay in the CPU caches: over a whole world
+    # feed at once they do not, and the cost per record grew with the feed's size.
+    positions: list[Position] = []
+    rejected: dict[str, int] = {}
+    for start in range(0, n, NORMALISE_CHUNK):
+        chunk = records[start : start + NORMALISE_CHUNK]
+        some, why = _normalise_chunk(chunk, now, source, max_position_age_s, text, addresses)
+        positions += some
+        for reason, count in why.items():
+            rejected[reason] = rejected.get(reason, 0) + count
+    return positions, rejected
+
+
+def _normalise_chunk(
+    records: Sequence[AircraftRecord],
+    now: float,
+    source: str,
+    max_position_age_s: float,
+    text: dict[str | None, str | None],
+    addresses: dict[str | None, str | None],
+) -> tuple[list[Position], dict[str, int]]:
+    """`normalise_decoded` of a part of a snapshot (with the text and address caches)."""
+    n = len(records)
+    if n == 0:
+        return [], {}
+    # Through a cache: each address is then one object from poll to poll, so the fuser's,
+    # the identifier's and the fleet's tables find it by identity instead of comparing it
+    # with a copy that is no longer in the CPU caches (the cost per aircraft grew with
+    # the feed). Not sys.intern: from Python 3.12 on it keeps every string forever.
+    hexes = _cleaned(addresses, list(map(_HEX, records)), _same)
+    lats, lons = list(map(_LAT, records)), list(map(_LON, records))
+    alts, gss, tracks = (
+        list(map(_ALT, records)),
+        list(map(_GS, records)),
+        list(map(_TRACK, records)),
+    )
+    f64 = np.float64
+    lat, lon = np.array(lats, dtype=f64), np.array(lons, dtype=f64)  # None -> NaN
+    seen_pos = np.array(list(map(_SEEN_POS, records)), dtype=f64)
+    gs, track = np.array(gss, dtype=f64), np.array(tracks, dtype=f64)
+    alt = np.array(
+        [
+            a if a.__class__ is not str else (_GROUND_ALT if a == "ground" else _WORD_ALT)
+            for a in alts
+        ],
+        dtype=f64,
+    )
+    ground = alt == _GROUND_ALT
+    numeric_alt = (alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT)
+    with np.errstate(invalid="ignore"):  # NaN stands for an absent value
+        ok = (lat >= -90.0) & (lat <= 90.0) & (lon >= -180.0) & (lon <= 180.0)
+        ok &= np.isnan(seen_pos) | ((seen_pos >= 0.0) & (seen_pos <= max_position_age_s))
+        ok &= np.isnan(alt) | ground | numeric_alt
+        ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
+        ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
+    hex_ok = _canonical_hexes(hexes)
+    ok &= hex_ok
+    # Listed without a position (Mode S only, or lost): no_position is the first check a
+    # canonical address fails. Counted here, so only odd records take the slow path.
+    no_position = hex_ok & (np.isnan(lat) | np.isnan(lon))
+    fix_time = np.where(np.isnan(seen_pos), now, now - seen_pos).tolist()
+    alt_ft = np.rint(np.where(numeric_alt, alt, 0.0)).astype(np.int64).astype(object)
+    alt_ft[~numeric_alt] = None
+    # `track % 360.0` changes only 360 (and -0.0) to 0.0: patch those, keep the rest.
+    track_deg = list(tracks)
+    for i in np.flatnonzero((track == 0.0) | (track == 360.0)).tolist():
+        track_deg[i] = tracks[i] % 360.0
+    positions: list[Position | str] = list(
+        map(
+            Position,
+            hexes,
+            fix_time,
+            lats,
+            lons,
+            alt_ft.tolist(),
+            ground.tolist(),
+            gss,
+            track_deg,
+            _cleaned(text, list(map(_FLIGHT, records)), clean_text),
+            _cleaned(text, list(map(_REGISTRATION, records)), clean_text),
+            _cleaned(text, list(map(_TYPE_CODE, records)), clean_text),
+            list(map(_SQUAWK_VALID.get, map(_SQUAWK, records))),
+            [f if f is not None and 0 <= f <= MAX_DB_FLAGS else 0 for f in map(_DB_FLAGS, records)],
+            repeat(source, n),
+            _qualities(records),
+        )
+    )
+    rejected: dict[str, int] = {}
+    missing = int(no_position.sum())
+    if missing:
+        rejected["no_position"] = missing
+    keep = ok.copy()
+    for i in np.flatnonzero(~ok & ~no_position).tolist():
+        result = normalise_record(records[i], now, source, max_position_age_s)
+        if isinstance(result, Position):
+            positions[i] = result
+            keep[i] = True
+        else:
+            rejected[result] = rejected.get(result, 0) + 1
+    if not keep.all():
+        positions = list(compress(positions, keep.tolist()))
+    return positions, rejected  # type: ignore[return-value]  # every entry a Position
+
+
+def _canonical_hexes(hexes: list[str | None]) -> npt.NDArray[np.bool_]:
+    """Which addresses are already canonical (`normalise_record` keeps them as they are)."""
+    try:
+        text = "\n".join(hexes)  # type: ignore[arg-type]  # a None raises TypeError
+    except TypeError:
+        text = ""
+    # One match for the common case; a line break inside an address adds lines.
+    if text.count("\n") == len(hexes) - 1 and _CANONICAL_HEXES.fullmatch(text):
+        return np.ones(len(hexes), dtype=np.bool_)
+    return np.fromiter(
+        (isinstance(h, str) and _CANONICAL_HEX.fullmatch(h) is not None for h in hexes),
+        dtype=np.bool_,
+        count=len(hexes),
+    )
+
+
+def _qualities(records: Sequence[AircraftRecord]) -> list[Quality]:
+    """`quality_of` of each record; its table alone (in C) for the usual `type` values."""
+    qualities: list[Quality | None] = list(map(_QUALITY_BY_TYPE.get, map(_SOURCE_TYPE, records)))
+    i = -1
+    while True:
+        try:
+            i = qualities.index(None, i + 1)
+        except ValueError:
+            return qualities  # type: ignore[return-value]  # no None is left
+        record = records[i]
+        qualities[i] = quality_of(record.source_type, record.mlat, record.tisb)
+
+
+def _cleaned(
+    cache: dict[str | None, str | None],
+    values: list[str | None],
+    clean: Callable[[str | None], str | None],
+) -> list[str | None]:
+    """`clean` of each value, through `cache`."""
+    try:  # the usual poll: every value seen before, looked up in C
+        return list(map(cache.__getitem__, values))
+    except KeyError:
+        pass
+    for value in set(values).difference(cache):
+        cache[value] = clean(value)
+    return list(map(cache.__getitem__, values))
+
+
+def _same(value: str | None) -> str | None:
+    """An address as it is (the address cache keeps one object per address)."""
+    return value

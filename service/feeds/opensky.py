@@ -26,7 +26,7 @@ from service.clock import SYSTEM_CLOCK, Clock
 from service.feeds.http import FetchError, HttpResponse, fetch
 from service.feeds.normalise import clean_text, out_of_bounds
 from service.feeds.poller import FeedRequest
-from service.feeds.readsb import MAX_RESPONSE_BYTES, FeedDecodeError
+from service.feeds.readsb import MAX_AIRCRAFT, MAX_RESPONSE_BYTES, FeedDecodeError
 from service.feeds.salvage import SplitError, records, split_object
 from service.models import Position, Quality, Snapshot
 from service.settings.feeds import OpenSkyFeed, QueryBox
@@ -71,7 +71,7 @@ def decode_states(
     data: bytes,
     *,
     source: str,
-    max_aircraft: int = 50_000,
+    max_aircraft: int = MAX_AIRCRAFT,
     max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Snapshot:
     """Decode a /states/all response into positions (feet, knots); rows are checked

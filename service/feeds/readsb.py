@@ -7,8 +7,10 @@ and the list under `ac`. Only the fields the pipeline uses are decoded; msgspec 
 rest without building Python objects for them.
 
 The input comes from the network, so one broken aircraft must not cost the whole
-snapshot: the list is first decoded as raw JSON fragments, then each fragment is decoded
-on its own into a typed `AircraftRecord`. When the fast pass refuses the whole response
+snapshot. Nearly every response is well formed, so it is first decoded typed as a whole
+in one msgspec call and normalised column by column (`normalise_decoded`). When that
+refuses the response, the list is decoded as raw JSON fragments, then each fragment on
+its own into a typed `AircraftRecord`. When that pass too refuses the whole response
 (a record nested a thousand levels deep, a `NaN`, which is not JSON), the slow pass of
 `salvage.py` splits it without recursion and each record is judged alone. The size is
 bounded before parsing (`max_bytes`) and the nesting while parsing (`MAX_RECORD_DEPTH`).
@@ -21,12 +23,19 @@ from typing import Final, Literal
 
 import msgspec
 
-from service.feeds.normalise import MAX_POSITION_AGE_S, AircraftRecord, normalise_record
+from service.feeds.normalise import (
+    MAX_POSITION_AGE_S,
+    AircraftRecord,
+    normalise_decoded,
+    normalise_record,
+)
 from service.feeds.salvage import SplitError, records, split_object
 from service.models import Position, Snapshot
 
 __all__ = [
     "FEED_ERROR_REASONS",
+    "MAX_AIRCRAFT",
+    "MAX_RESPONSE_BYTES",
     "FeedDecodeError",
     "NowUnit",
     "decode_snapshot",
@@ -48,8 +57,15 @@ FEED_ERROR_REASONS: Final[tuple[str, ...]] = (
 
 # `now` values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD: Final = 1e11
-# The most bytes one response may have (a world-wide feed is about 8 MB).
-MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+# The most aircraft one response may list. A whole-world aggregator lists 10-15k
+# aircraft now and up to 100k and more with MLAT, TIS-B and ground traffic: well inside.
+# It bounds the memory of one decoded snapshot (and the identify caches, which size
+# themselves from the largest snapshot).
+MAX_AIRCRAFT: Final = 250_000
+# The most bytes one response may have: MAX_AIRCRAFT full ADSBx-v2 records (about 1 KB
+# each; a world-wide feed of 12k aircraft is about 8 MB). Only the fields the service
+# uses become Python objects, so a snapshot's memory is mostly this body, held once.
+MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 # A readsb record nests two levels (lists of field names); deeper is hostile.
 MAX_RECORD_DEPTH: Final = 8
 
@@ -68,7 +84,16 @@ class _Envelope(msgspec.Struct, gc=False):
     ac: list[msgspec.Raw] | msgspec.UnsetType | None = msgspec.UNSET
 
 
+class _TypedEnvelope(msgspec.Struct, gc=False):
+    """The whole response typed in one pass: what nearly every real response is."""
+
+    now: float | None = None
+    aircraft: list[AircraftRecord] | msgspec.UnsetType | None = msgspec.UNSET
+    ac: list[AircraftRecord] | msgspec.UnsetType | None = msgspec.UNSET
+
+
 # Decoders are built once: constructing one per call would dominate small inputs.
+_TYPED_DECODER: Final = msgspec.json.Decoder(_TypedEnvelope)
 _ENVELOPE_DECODER: Final = msgspec.json.Decoder(_Envelope)
 _RECORD_DECODER: Final = msgspec.json.Decoder(AircraftRecord)
 _FIELDS_DECODER: Final = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -79,7 +104,7 @@ def decode_snapshot(
     data: bytes,
     *,
     source: str,
-    max_aircraft: int = 50_000,
+    max_aircraft: int = MAX_AIRCRAFT,
     now_unit: NowUnit = "auto",
     max_position_age_s: float = MAX_POSITION_AGE_S,
     max_bytes: int = MAX_RESPONSE_BYTES,
@@ -98,6 +123,12 @@ def decode_snapshot(
     """
     if len(data) > max_bytes:
         raise FeedDecodeError("too_large", f"{len(data)} > {max_bytes} bytes")
+    try:
+        typed = _TYPED_DECODER.decode(data)
+    except (msgspec.DecodeError, RecursionError):  # DecodeError covers ValidationError
+        pass  # some record (or the envelope) is broken: judge each on its own, below
+    else:
+        return _from_typed(typed, max_aircraft, now_unit, max_position_age_s, source)
     envelope, rejected = _decode_envelope(data)
     if envelope.now is None:
         raise FeedDecodeError("missing_now")
@@ -127,6 +158,31 @@ def decode_snapshot(
                 continue
             reason = result
         rejected[reason] = rejected.get(reason, 0) + 1
+    return Snapshot(now=now, positions=positions, rejected=rejected)
+
+
+def _from_typed(
+    envelope: _TypedEnvelope,
+    max_aircraft: int,
+    now_unit: NowUnit,
+    max_position_age_s: float,
+    source: str,
+) -> Snapshot:
+    """The fast path: the snapshot of a response that decoded typed as a whole. The
+    same checks, in the same order, as the record-by-record path of `decode_snapshot`."""
+    if envelope.now is None:
+        raise FeedDecodeError("missing_now")
+    now = _now_seconds(envelope.now, now_unit)
+    records = envelope.aircraft
+    if records is None or records is msgspec.UNSET:
+        records = envelope.ac
+    if records is msgspec.UNSET:
+        raise FeedDecodeError("missing_aircraft")
+    if records is None:
+        records = []
+    if len(records) > max_aircraft:
+        raise FeedDecodeError("too_many_aircraft", f"{len(records)} > {max_aircraft}")
+    positions, rejected = normalise_decoded(records, now, source, max_position_age_s)
     return Snapshot(now=now, positions=positions, rejected=rejected)
 
 

@@ -18,12 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
-from service.feeds.readsb import FEED_ERROR_REASONS, FeedDecodeError, decode_snapshot
+from service.feeds.readsb import (
+    FEED_ERROR_REASONS,
+    MAX_AIRCRAFT,
+    MAX_RESPONSE_BYTES,
+    FeedDecodeError,
+    decode_snapshot,
+)
 from service.models import Snapshot
 
 __all__ = ["MAX_LINE_BYTES", "REPLAY_ERRORS", "ReplayItem", "iter_snapshots"]
 
-MAX_LINE_BYTES: Final = 64 * 1024 * 1024
+# A line is one recorded response: the same bound as a live one.
+MAX_LINE_BYTES: Final = MAX_RESPONSE_BYTES
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _SKIP_CHUNK: Final = 1024 * 1024
 
@@ -50,7 +57,7 @@ def iter_snapshots(
     *,
     source: str = "replay",
     max_line_bytes: int = MAX_LINE_BYTES,
-    max_aircraft: int = 50_000,
+    max_aircraft: int = MAX_AIRCRAFT,
 ) -> Iterator[ReplayItem]:
     """Yield one ReplayItem per non-blank line of a (gzip) JSONL recording.
 

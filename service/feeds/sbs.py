@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from service.feeds.normalise import clean_text, out_of_bounds
+from service.feeds.readsb import MAX_AIRCRAFT
 from service.models import Position, Quality, Snapshot
 
 __all__ = ["SBS_REJECT_REASONS", "SbsAssembler"]
@@ -83,7 +84,7 @@ def _float(text: str) -> float | None:
 class SbsAssembler:
     """Per-address state built from MSG lines; `drain` yields the new positions."""
 
-    def __init__(self, source: str, max_aircraft: int = 50_000) -> None:
+    def __init__(self, source: str, max_aircraft: int = MAX_AIRCRAFT) -> None:
         self.source = source
         self.max_aircraft = max_aircraft
         self.states: dict[str, _State] = {}

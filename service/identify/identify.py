@@ -46,9 +46,12 @@ from service.models import Category, Reason, Verdict
 # ADS-B identification field. Requiring the digit keeps words and registrations flown
 # as callsigns (RCHXXX, DKRPK for D-KRPK, CFCAB) from matching.
 _CALLSIGN = re.compile(r"([A-Z]{3})([0-9][0-9A-Z]{0,4})")
-_CACHE_LIMIT = 1 << 16  # address-only verdicts kept; far above the aircraft in one feed
-# Rows kept by the identify_many memo: a world feed's aircraft several times over.
-_ROW_CACHE_LIMIT = 1 << 17
+# The memos are self-sizing: each holds at least this many entries, and
+# `_CACHE_PER_ROW` times the rows of the largest batch seen, so a world-wide feed of any
+# size (up to its `max_aircraft`) keeps its aircraft from one poll to the next.
+_CACHE_LIMIT = 1 << 16  # address-only verdicts
+_ROW_CACHE_LIMIT = 1 << 17  # whole rows, in identify_many
+_CACHE_PER_ROW = 2
 _RowKey = tuple[str, str | None, str | None, int]
 _UNKNOWN = Verdict(Category.UNKNOWN, None, ())
 _CIVIL_STATELESS = Verdict(Category.CIVIL, None, ())
@@ -133,6 +136,8 @@ class Identifier:
         self._watch_callsigns = watch_patterns(watch_callsigns or {}, "callsigns")
         self._address_verdicts: dict[int, Verdict] = {}  # address -> address-only verdict
         self._row_verdicts: dict[_RowKey, Verdict] = {}  # whole inputs -> verdict
+        self._address_limit = _CACHE_LIMIT
+        self._row_limit = _ROW_CACHE_LIMIT
         self._designator_keys = np.array(
             [_prefix_key(*(ord(c) for c in icao)) for icao in self._designators], dtype=np.int64
         )
@@ -202,10 +207,14 @@ class Identifier:
         n = len(hexes)
         if not len(callsigns) == len(registrations) == len(db_flags) == n:
             raise ValueError("identify_many: columns differ in length")
+        # Grow with the largest batch seen (never shrink: a small feed polled between
+        # the polls of a large one must not push the large one's rows out).
+        self._row_limit = max(self._row_limit, _CACHE_PER_ROW * n)
+        self._address_limit = max(self._address_limit, _CACHE_PER_ROW * n)
         memo = self._row_verdicts
         flagged = [flags & 1 for flags in db_flags]
         keys = list(zip(hexes, callsigns, registrations, flagged, strict=True))
-        verdicts: list[Verdict | None] = [memo.get(key) for key in keys]
+        verdicts: list[Verdict | None] = list(map(memo.get, keys))
         misses = [i for i, verdict in enumerate(verdicts) if verdict is None]
         if misses:
             fresh = self._identify_batch(
@@ -214,10 +223,15 @@ class Identifier:
                 [registrations[i] for i in misses],
                 [db_flags[i] for i in misses],
             )
-            if len(memo) + len(misses) > _ROW_CACHE_LIMIT:
-                memo.clear()
             for i, verdict in zip(misses, fresh, strict=True):
-                verdicts[i] = memo[keys[i]] = verdict
+                verdicts[i] = verdict
+            if len(memo) + len(misses) > self._row_limit:
+                # Full: start again from this batch's rows, the ones the next poll
+                # repeats (emptying it would make the next poll identify every row).
+                self._row_verdicts = dict(zip(keys, cast(list[Verdict], verdicts), strict=True))
+            else:
+                for i, verdict in zip(misses, fresh, strict=True):
+                    memo[keys[i]] = verdict
         return cast(list[Verdict], verdicts)
 
     def forget_rows(self) -> None:
@@ -314,7 +328,7 @@ class Identifier:
             else:
                 reason = Reason("address_block", f"{address:06X} in {block.span} {block.name}")
                 verdict = Verdict(Category.CIVIL, block.iso2, (reason,))
-            if len(self._address_verdicts) >= _CACHE_LIMIT:
+            if len(self._address_verdicts) >= self._address_limit:
                 self._address_verdicts.clear()
             self._address_verdicts[address] = verdict
         return verdict

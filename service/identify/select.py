@@ -9,11 +9,16 @@ Weak verdicts are noted in the candidate book for review.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from itertools import compress
+from operator import attrgetter, or_
 
 from service.identify.candidates import CandidateBook
 from service.identify.identify import Identifier
-from service.models import Identity, Position
+from service.models import STATE_CATEGORIES, Identity, Position
+
+_HEX = attrgetter("hex")
+_CATEGORY = attrgetter("category")
 
 
 class Selector:
@@ -31,18 +36,29 @@ class Selector:
         self.wanted = wanted
 
     def select(
-        self, positions: list[Position], known: Callable[[str], Identity | None]
+        self,
+        positions: list[Position],
+        known: Callable[[str], Identity | None],
+        followed: Container[str] | None = None,
     ) -> list[tuple[Position, Identity]]:
         """(position, identity) of every position some rule wants; `known` gives the
-        last identity of an aircraft already followed."""
+        last identity of an aircraft already followed. `followed`, when given, holds
+        the addresses `known` knows: then only the state aircraft and the followed
+        ones are looked at one by one (a world feed's civil traffic never is)."""
+        hexes = list(map(_HEX, positions))
         verdicts = self.identifier.identify_many(
-            [p.hex for p in positions],
+            hexes,
             [p.callsign for p in positions],
             [p.registration for p in positions],
             [p.db_flags for p in positions],
         )
+        rows: range | compress[int] = range(len(positions))
+        if followed is not None:
+            state = map(STATE_CATEGORIES.__contains__, map(_CATEGORY, verdicts))
+            rows = compress(rows, map(or_, state, map(followed.__contains__, hexes)))
         selected: list[tuple[Position, Identity]] = []
-        for position, verdict in zip(positions, verdicts, strict=True):
+        for row in rows:
+            position, verdict = positions[row], verdicts[row]
             previous = known(position.hex)
             if not verdict.is_state_aircraft and previous is None:
                 continue

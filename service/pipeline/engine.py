@@ -75,7 +75,7 @@ class Pipeline:
         self.stats.positions += len(positions)
         self.metrics.positions.labels(source).inc(len(positions))
         with self._stage("identify"):
-            selected = self.select.select(positions, self._known)
+            selected = self.select.select(positions, self._known, self.fleet.aircraft)
         with self._stage("locate"):
             airspaces = self.locate.locate(selected)
         with self._stage("track"):

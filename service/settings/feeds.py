@@ -75,11 +75,17 @@ class _FeedBase(Model):
     timeout_s: float = Field(
         default=10, gt=0, le=120, description="Whole-request timeout (also bounds a trickle)."
     )
+    # The defaults are service.feeds.readsb's MAX_RESPONSE_BYTES and MAX_AIRCRAFT (not
+    # imported: the feeds import the settings). Large enough for a whole-world feed
+    # with MLAT, TIS-B and ground traffic; they bound the memory of one response.
     max_bytes: int = Field(
-        default=32 * 1024 * 1024, gt=0, description="Larger responses are rejected unread."
+        default=256 * 1024 * 1024, gt=0, description="Larger responses are rejected unread."
     )
     max_aircraft: int = Field(
-        default=50_000, gt=0, description="Responses listing more aircraft are rejected."
+        default=250_000,
+        gt=0,
+        description="Responses listing more aircraft are rejected (a whole-world feed "
+        "lists 10,000 to 100,000 and more).",
     )
     max_backoff_s: float = Field(
         default=300,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pytest
@@ -353,6 +354,48 @@ def test_identify_many_memo_follows_changed_rows(ident: Identifier) -> None:
     assert again == [ident.identify("3c4b26", "GAF881"), ident.identify("a12345", None, None, 1)]
     ident.forget_rows()
     assert ident.identify_many(["3c4b26"], ["GAF881"], [None], [0]) == again[:1]
+
+
+def _counting(ident: Identifier, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rows identified afresh (not from the memo) by each call."""
+    counts: list[int] = []
+    batch = ident._identify_batch
+
+    def counted(*columns: Any) -> list[Verdict]:
+        counts.append(len(columns[0]))
+        return batch(*columns)
+
+    monkeypatch.setattr(ident, "_identify_batch", counted)
+    return counts
+
+
+def _rows(start: int, n: int) -> tuple[list[str], list[str | None], list[str | None], list[int]]:
+    return [f"{a:06x}" for a in range(start, start + n)], [None] * n, [None] * n, [0] * n
+
+
+def test_identify_many_memo_grows_with_the_feed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot larger than the memo's minimum size is not identified again on every
+    poll: the memo sizes itself from the largest batch, and stays bounded."""
+    monkeypatch.setattr("service.identify.identify._ROW_CACHE_LIMIT", 8)
+    monkeypatch.setattr("service.identify.identify._CACHE_LIMIT", 8)
+    ident = Identifier()
+    counts = _counting(ident, monkeypatch)
+    world = _rows(0xA00000, 50)
+    expected = [ident.identify(h) for h in world[0]]
+    assert ident.identify_many(*world) == expected
+    assert ident.identify_many(*world) == expected
+    # One new aircraft on the next poll: only it is identified, the others come back.
+    churned = _rows(0xA00001, 50)
+    assert ident.identify_many(*churned) == [ident.identify(h) for h in churned[0]]
+    # A small feed between the polls of the large one does not push its rows out.
+    ident.identify_many(*_rows(0x3C0000, 3))
+    assert ident.identify_many(*churned) == [ident.identify(h) for h in churned[0]]
+    assert counts == [50, 1, 3]
+    # Bounded: new rows poll after poll never take it past twice the largest batch.
+    for poll in range(10):
+        ident.identify_many(*_rows(0x400000 + 50 * poll, 50))
+        assert len(ident._row_verdicts) <= 100
+        assert len(ident._address_verdicts) <= 100
 
 
 def test_batch_exercises_every_category(ident: Identifier) -> None:
