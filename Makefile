@@ -89,6 +89,8 @@ format: install
 bench: install boundaries
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/loiter.py
+	$(BIN)/python bench/orbits.py
 	$(BIN)/python bench/flood.py
 
 # Hours of feed time through the pipeline: time and memory per hour (about 10 minutes).
