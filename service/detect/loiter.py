@@ -112,16 +112,17 @@ def evaluate(
     if last.time < state.next_check_at:
         return state, events
     state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
+    latest = new_points[-1]  # where a stretch found now would end
+    if rule.abroad_only and latest.country == identity.state:
+        return state, events  # a loiter found now would be at home: not looked for
+    if rule.areas and not set(rule.areas) & set(latest.areas):
+        return state, events  # nor one outside the named areas
     opened, earliest_start = _find_loiter(rule, track)
     if earliest_start is not None:
         # No stretch can start before `earliest_start` from now on (the bound only moves
         # forward), so none qualifies before it has lasted min_duration_s from there.
         could_open = _slot_start(identity.hex, earliest_start + rule.min_duration_s)
         state.next_check_at = max(state.next_check_at, could_open)
-    if opened is not None and rule.abroad_only and opened.country == identity.state:
-        opened = None
-    if opened is not None and rule.areas and not set(rule.areas) & set(opened.last_inside.areas):
-        opened = None  # `areas`: only loiters whose latest position is in a named area
     if opened is not None:
         state.episode = opened
         events.append(_event(rule, "opened", opened, opened.last_inside, "loitering"))

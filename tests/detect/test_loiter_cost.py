@@ -24,7 +24,7 @@ from service.locate.geo import local_km
 from service.models import Identity
 from service.settings import LoiterRule
 from service.track import Track, TrackPoint
-from tests.detect.test_rules import T0, point, straight
+from tests.detect.test_rules import T0, orbit, point, straight
 
 # Real orbits: firefighting aircraft over California, surveillance aircraft over the
 # 2016 conventions, and the TROY701 demo recording's orbit over Mexico.
@@ -174,3 +174,25 @@ def test_a_hold_is_still_found_after_a_transit_deferred_the_checks() -> None:
     assert [kind for kind, *_ in events] == ["opened"]
     _, start, at, _ = events[0]
     assert start <= T0 + 3600 + 120 and at - start <= rule.min_duration_s + 2 * 60
+
+
+def test_no_look_back_where_a_loiter_found_would_be_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[float] = []
+    search = loiter._find_loiter
+
+    def counting(rule: LoiterRule, track: Track) -> tuple[loiter.Episode | None, float | None]:
+        assert track.last is not None
+        calls.append(track.last.time)
+        return search(rule, track)
+
+    monkeypatch.setattr(loiter, "_find_loiter", counting)
+    us_military = Identity(hex="ae2fd0", category="military", state="US", reasons=[])
+    at_home = orbit(T0, 90, country="US")
+    assert replay(LoiterRule(id="loiter", abroad_only=True), us_military, at_home) == []
+    assert calls == []  # an orbit at home under abroad_only is never searched for
+    outside = replay(LoiterRule(id="loiter", areas=["gulf"]), us_military, orbit(T0, 90))
+    assert outside == [] and calls == []  # nor one outside the named areas
+    abroad = replay(LoiterRule(id="loiter", abroad_only=True), us_military, orbit(T0, 90))
+    assert [kind for kind, *_ in abroad][:1] == ["opened"] and calls
