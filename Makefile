@@ -89,6 +89,8 @@ format: install
 bench: install boundaries
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flood.py
+	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/state_soak.py 6
 
 # Hours of feed time through the pipeline: time and memory per hour (about 10 minutes).
 soak: install boundaries
