@@ -41,7 +41,7 @@ from flood import delete_prefix, keys_of, rss_mib
 from run import SNAPSHOT_NOW, Row, _redis_answers, _state_row, bench_settings
 
 from service import logs
-from service.app import App, build_app
+from service.app import App, build_app, warm_up
 from service.models import Position, Snapshot
 
 AIRCRAFT = 2_000
@@ -216,6 +216,7 @@ async def soak(hours: int, redis_url: str | None) -> list[tuple[float, float, fl
     rng = np.random.default_rng(SEED)
     flights = fleet_of(rng, AIRCRAFT)
     app = await build_app(settings)
+    warm_up(app)  # as the service does before its first snapshot
     notified = 0
     now = SNAPSHOT_NOW
     rows: list[tuple[float, float, float, float]] = []
