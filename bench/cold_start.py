@@ -12,8 +12,8 @@ over the sphere, 3% of them state aircraft, as bench/run.py's world snapshot) th
 `Pipeline.process`, then a second one 10 s later for comparison. The parts are
 wall-clock times: interpreter start (from just before the process is spawned to the
 first line of the script), imports, build_app, warm_up, first snapshot, second
-snapshot. It prints the median of the runs and every run; it asserts nothing and
-writes nothing.
+snapshot; and the resident memory after them. It prints the median of the runs and
+every run; it asserts nothing and writes nothing.
 """
 
 from __future__ import annotations
@@ -64,7 +64,10 @@ async def main() -> dict[str, float]:
         for f in flights:
             f.advance(10.0)
     await app.close()
+    with open("/proc/self/status") as status:  # resident memory now, in MiB
+        rss = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
     return {
+        "rss_mib": rss,
         "build_app": built - began, "warm_up": warmed - built, "first": times[0], "second": times[1]
     }
 
@@ -103,6 +106,8 @@ def main() -> int:
         values = [r[key] for r in results]
         detail = ", ".join(f"{v * 1000:.0f}" for v in values)
         print(f"  {label:<44} {statistics.median(values) * 1000:>7.0f} ms   (runs ms: {detail})")
+    rss = statistics.median(r["rss_mib"] for r in results)
+    print(f"  resident memory after the two snapshots    {rss:>7.0f} MiB (median)")
     return 0
 
 

@@ -266,7 +266,7 @@ class Boundaries:
         """Build now every index the lookups would otherwise build on first use: the
         border segments of each country (for depths) and the point index of each
         prepared polygon. A service calls this before its first poll, so that no poll
-        pays for them (about 1.5 s on one core, and some 700 MiB for all countries).
+        pays for them (about 1.5 s on one core, and some 780 MiB for all countries).
         """
         for index in range(len(self)):
             self.segments(index)
