@@ -18,8 +18,10 @@ Every snapshot goes through `Pipeline.process` with the shipped config, as fast 
 goes, on Redis under a key prefix of its own that is deleted afterwards (without Redis,
 the in-memory store). After each hour of feed time it prints the poll cycle p50, p99
 and max (ms), the resident memory (current), the track points held in memory, the
-aircraft followed, the notifications so far and the store's keys; at the end the ratios
-of the last hour to the first. It prints, asserts nothing and writes nothing.
+aircraft followed, the notifications so far and the store's keys, and below it the
+seconds each pipeline stage took in that hour (the loiter rule runs in `detect`, the
+Redis writes in `persist`); at the end the ratios of the last hour to the first. It
+prints, asserts nothing and writes nothing.
 """
 
 from __future__ import annotations
@@ -200,6 +202,16 @@ def tracked_points(app: App) -> int:
     return sum(len(aircraft.track.points) for aircraft in app.fleet)
 
 
+STAGES = ("fuse", "identify", "locate", "track", "detect", "alerts", "persist")
+
+
+def stage_seconds(app: App) -> list[float]:
+    """Seconds spent so far in each pipeline stage (borderwatch_stage_duration_seconds)."""
+    registry = app.metrics.registry
+    name = "borderwatch_stage_duration_seconds_sum"
+    return [registry.get_sample_value(name, {"stage": stage}) or 0.0 for stage in STAGES]
+
+
 def _ms(times: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(times), q)) * 1000.0
 
@@ -224,7 +236,7 @@ async def soak(hours: int, redis_url: str | None) -> list[tuple[float, float, fl
           f"{'points':>10} {'followed':>8} {'notified':>8} {'keys':>6}", flush=True)  # fmt: skip
     try:
         for hour in range(1, hours + 1):
-            began, times = time.perf_counter(), []
+            began, times, stages = time.perf_counter(), [], stage_seconds(app)
             for _ in range(int(3600 / STEP_S)):
                 now += STEP_S
                 seen = rng.uniform(0.0, 2.0, len(flights))
@@ -239,6 +251,10 @@ async def soak(hours: int, redis_url: str | None) -> list[tuple[float, float, fl
             print(f"{hour:>4} {wall:>7.1f} {row[0]:>7.1f} {row[1]:>7.1f} {row[2]:>7.0f} "
                   f"{row[3]:>8.0f} {tracked_points(app):>10,} {len(app.fleet):>8,} "
                   f"{notified:>8,} {keys:>6,}", flush=True)  # fmt: skip
+            spent = zip(STAGES, stage_seconds(app), stages, strict=True)
+            print("      seconds by stage: "
+                  + ", ".join(f"{stage} {now_s - then_s:.1f}" for stage, now_s, then_s in spent),
+                  flush=True)  # fmt: skip
     finally:
         await app.close()
         if redis_url:
