@@ -86,12 +86,16 @@ format: install
 	$(BIN)/ruff format service tests demo bench
 	$(BIN)/ruff check --fix service tests demo bench
 
+# Throughput (bench/results.json), the address flood, the cold start and 6 hours of
+# 2,000 state aircraft (the soak alone takes about 13 minutes on two CPUs).
 bench: install boundaries
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/loiter.py
 	$(BIN)/python bench/orbits.py
 	$(BIN)/python bench/flood.py
+	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/state_soak.py 6
 
 # Hours of feed time through the pipeline: time and memory per hour (about 10 minutes).
 soak: install boundaries

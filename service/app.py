@@ -6,6 +6,7 @@ module for what they need and run it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import aiohttp
@@ -28,7 +29,7 @@ from service.identify.tables import Designator, OperatorKind
 from service.locate import Boundaries
 from service.locate.areas import Areas
 from service.locate.locator import Locator
-from service.locate.places import use_towns
+from service.locate.places import load_airports, use_towns
 from service.metrics import Metrics
 from service.pipeline import Pipeline
 from service.render.maps import MapRenderer
@@ -172,6 +173,32 @@ async def build_app(
         maps=maps,
         restored=restore,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WarmUp:
+    """What `warm_up` built and how long it took."""
+
+    countries: int
+    airports: int
+    seconds: float
+
+
+def warm_up(app: App) -> WarmUp:
+    """Build now what the first snapshots would otherwise build lazily inside the poll
+    loop: every country's border-depth index and the prepared polygons' point indexes
+    (`Boundaries.warm_up`), and the airports table (the towns and the identify tables
+    are loaded by `build_app` already).
+
+    Blocking and CPU-bound (about 1.5 s): the service runs it in a worker thread before
+    its first snapshot, while the feeds already poll. The pipeline must not run
+    meanwhile (the indexes are built into shared dictionaries).
+    """
+    began = time.perf_counter()
+    app.boundaries.warm_up()
+    airports = load_airports()
+    seconds = time.perf_counter() - began
+    return WarmUp(app.boundaries.countries_indexed, airports, seconds)
 
 
 def declare_metrics(app: App, started_at: float) -> None:

@@ -232,6 +232,12 @@ class Metrics:
             buckets=_CYCLE_BUCKETS,
             registry=r,
         )
+        self.cycle_max_seconds = Gauge(
+            "borderwatch_poll_cycle_max_seconds",
+            "The slowest poll cycle of the last report period (5 minutes; 0 before the "
+            "first): a stall shows here as it is, not rounded up to a histogram bucket.",
+            registry=r,
+        )
 
     def declare(
         self,

@@ -12,9 +12,10 @@ Nothing is fetched at run time:
   with its elevation, from the `airportsdata` package (MIT).
 
 Each table is loaded once per process (the towns when `use_towns` names them, else on
-first use; the airports on first use), and answers a nearest query with one vectorised
-pass over unit vectors (exact on the sphere, well under a millisecond), which is cheap
-enough for the few calls rules make (on events, not on every position).
+first use; the airports on first use, or earlier by `load_airports`), and answers a
+nearest query with one vectorised pass over unit vectors (exact on the sphere, well
+under a millisecond), which is cheap enough for the few calls rules make (on events,
+not on every position).
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def _airports() -> tuple[list[Airport], _SphereIndex]:
             lon = np.array([a.lon for a in airports], dtype=np.float64)
             _Lazy.airports = (airports, _SphereIndex(lat, lon))
         return _Lazy.airports
+
+
+def load_airports() -> int:
+    """Load the airports table now rather than at the first `nearest_airport` (a
+    service does it before its first poll); the number of airports."""
+    return len(_airports()[0])
 
 
 def nearest_place(lat: float, lon: float) -> Place | None:

@@ -29,7 +29,14 @@ import structlog
 from aiohttp import web
 
 from service import __version__, commit
-from service.app import App, build_app, build_feeds, build_worker, declare_metrics
+from service.app import (
+    App,
+    build_app,
+    build_feeds,
+    build_worker,
+    declare_metrics,
+    warm_up,
+)
 from service.deliver.outbox import OutboxWorker
 from service.feeds.fuse import Fuser, dated_after
 from service.feeds.running import fused_emit, new_status
@@ -37,6 +44,7 @@ from service.feeds.status import FeedStatus
 from service.http import build_http_app
 from service.metrics import Metrics
 from service.runtime.buffer import SnapshotBuffer
+from service.runtime.cycles import CycleReport
 from service.runtime.heartbeat import beat_forever, farewell, hand_over, record_notifications
 from service.settings import Settings
 from service.store.base import StoreError
@@ -153,18 +161,36 @@ async def _live(
 async def _consume(
     app: App, buffer: SnapshotBuffer, worker: OutboxWorker, stop: asyncio.Event
 ) -> None:
-    """Restore the saved state (retrying while the store is down), then run every
-    buffered snapshot through the pipeline."""
-    await restore(app)
-    buffer.dropping = False  # from now on the feeds wait for the pipeline
+    """Restore the saved state (retrying while the store is down) and build the
+    lookup indexes meanwhile, then run every buffered snapshot through the pipeline."""
+    warming = asyncio.create_task(prepare(app))
+    try:
+        await restore(app)
+        # From now on the feeds wait for the pipeline: snapshots that arrive while the
+        # indexes are still being built are held, not dropped (only a store outage at
+        # start, which may last, drops them).
+        buffer.dropping = False
+        await warming
+    finally:
+        warming.cancel()  # when cancelled during the restore (its thread runs out)
+    cycles = CycleReport(app.metrics)
     while True:
         # Fused in this process, so new to it; only the restored clock of the last run
         # (taken from a faster feed) can be later.
         snapshot = dated_after(await buffer.get(), app.fleet.feed_clock)
         began = time.perf_counter()
         await hand_over(app, await app.pipeline.process(snapshot, source="live"), worker)
-        app.metrics.cycle_seconds.observe(time.perf_counter() - began)
+        cycles.observe(time.perf_counter() - began)
         buffer.done()
+
+
+async def prepare(app: App) -> None:
+    """Build what the first snapshots would otherwise build inside the poll loop
+    (`service.app.warm_up`), in a worker thread: the HTTP endpoints, the feeds and the
+    restore go on meanwhile, the pipeline waits for it."""
+    warmed = await asyncio.to_thread(warm_up, app)
+    log.info("service.warmed_up", countries=warmed.countries, airports=warmed.airports,
+             seconds=round(warmed.seconds, 2))  # fmt: skip
 
 
 async def restore(app: App) -> None:
