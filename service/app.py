@@ -186,8 +186,8 @@ class WarmUp:
 
 def warm_up(app: App) -> WarmUp:
     """Build now what the first snapshots would otherwise build lazily inside the poll
-    loop: every country's border-depth index and the prepared polygons' point indexes
-    (`Boundaries.warm_up`), and the airports table (the towns and the identify tables
+    loop: every country's border-depth index (unless `boundaries.warm_up` is false),
+    the prepared polygons' point indexes (`Boundaries.warm_up`), and the airports table (the towns and the identify tables
     are loaded by `build_app` already).
 
     Blocking and CPU-bound (about 1.5 s): the service runs it in a worker thread before
@@ -195,7 +195,7 @@ def warm_up(app: App) -> WarmUp:
     meanwhile (the indexes are built into shared dictionaries).
     """
     began = time.perf_counter()
-    app.boundaries.warm_up()
+    app.boundaries.warm_up(borders=app.settings.boundaries.warm_up)
     airports = load_airports()
     seconds = time.perf_counter() - began
     return WarmUp(app.boundaries.countries_indexed, airports, seconds)

@@ -262,13 +262,14 @@ class Boundaries:
             result[rows] = self.segments(index).depth_many(lat_arr[rows], lon_arr[rows])
         return result
 
-    def warm_up(self) -> None:
+    def warm_up(self, borders: bool = True) -> None:
         """Build now every index the lookups would otherwise build on first use: the
-        border segments of each country (for depths) and the point index of each
-        prepared polygon. A service calls this before its first poll, so that no poll
-        pays for them (about 1.5 s on one core, and some 780 MiB for all countries).
+        border segments of each country (for depths; with `borders`) and the point
+        index of each prepared polygon. A service calls this before its first poll, so
+        that no poll pays for them (about 1.5 s on one core, and some 780 MiB for the
+        borders of all countries).
         """
-        for index in range(len(self)):
+        for index in range(len(self) if borders else 0):
             self.segments(index)
         centres = shapely.centroid(self._polygons)
         x, y = shapely.get_x(centres), shapely.get_y(centres)

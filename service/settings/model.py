@@ -86,6 +86,12 @@ class BoundarySettings(_Model):
         "names of loiter alerts) built by `make boundaries`; empty: towns.tsv.gz beside "
         "`path`.",
     )
+    warm_up: bool = Field(
+        default=True,
+        description="Build every country's border index at start, before the first poll "
+        "(about 1.5 s in a worker thread and some 780 MiB); false: each country's on its "
+        "first aircraft (3-50 ms inside that poll), for small machines and regional feeds.",
+    )
 
     @property
     def towns_path(self) -> Path:

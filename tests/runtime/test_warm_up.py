@@ -50,6 +50,26 @@ async def test_warm_up_builds_every_country_index_and_the_first_snapshot_builds_
         await app.close()
 
 
+async def test_without_the_border_warm_up_each_country_is_built_on_its_first_aircraft(
+    boundaries_path: Path,
+) -> None:
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path), "warm_up": False},
+            "rules": [{"id": "foreign-airspace", "type": "foreign_airspace"}],
+        }
+    )
+    app = await build_app(settings)
+    try:
+        warmed = warm_up(app)
+        assert warmed.countries == 0 and warmed.airports > 1000
+        mexico = Position("ae1234", T0, 19.19, -100.13, callsign="RCH123", db_flags=1)
+        await app.pipeline.process(Snapshot(now=T0, positions=[mexico]))
+        assert app.boundaries.countries_indexed == 1  # Mexico's, for the depth
+    finally:
+        await app.close()
+
+
 def test_warm_indexes_answer_as_the_lazily_built_ones(boundaries_path: Path) -> None:
     warm, cold = Boundaries.load(boundaries_path), Boundaries.load(boundaries_path)
     warm.warm_up()
