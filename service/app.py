@@ -187,8 +187,8 @@ class WarmUp:
 def warm_up(app: App) -> WarmUp:
     """Build now what the first snapshots would otherwise build lazily inside the poll
     loop: every country's border-depth index (unless `boundaries.warm_up` is false),
-    the prepared polygons' point indexes (`Boundaries.warm_up`), and the airports table (the towns and the identify tables
-    are loaded by `build_app` already).
+    the prepared polygons' point indexes (`Boundaries.warm_up`), and the airports
+    table (the towns and the identify tables are loaded by `build_app` already).
 
     Blocking and CPU-bound (about 1.5 s): the service runs it in a worker thread before
     its first snapshot, while the feeds already poll. The pipeline must not run
