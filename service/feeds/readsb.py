@@ -19,7 +19,7 @@ Problems with the envelope itself raise `FeedDecodeError`; nothing else escapes.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 import msgspec
 
@@ -130,20 +130,9 @@ def decode_snapshot(
     else:
         return _from_typed(typed, max_aircraft, now_unit, max_position_age_s, source)
     envelope, rejected = _decode_envelope(data)
-    if envelope.now is None:
-        raise FeedDecodeError("missing_now")
-    now = _now_seconds(envelope.now, now_unit)
-
-    records = envelope.aircraft
-    if records is None or records is msgspec.UNSET:
-        records = envelope.ac
-    if records is msgspec.UNSET:
-        raise FeedDecodeError("missing_aircraft")
-    if records is None:
-        records = []
-    if len(records) + sum(rejected.values()) > max_aircraft:
-        raise FeedDecodeError("too_many_aircraft", f"{len(records)} > {max_aircraft}")
-
+    now, records = _now_and_records(
+        envelope.now, envelope.aircraft, envelope.ac, sum(rejected.values()), max_aircraft, now_unit
+    )
     positions: list[Position] = []
     decode_record = _RECORD_DECODER.decode
     for raw in records:
@@ -170,20 +159,39 @@ def _from_typed(
 ) -> Snapshot:
     """The fast path: the snapshot of a response that decoded typed as a whole. The
     same checks, in the same order, as the record-by-record path of `decode_snapshot`."""
-    if envelope.now is None:
+    now, records = _now_and_records(
+        envelope.now, envelope.aircraft, envelope.ac, 0, max_aircraft, now_unit
+    )
+    positions, rejected = normalise_decoded(records, now, source, max_position_age_s)
+    return Snapshot(now=now, positions=positions, rejected=rejected)
+
+
+_R = TypeVar("_R")
+
+
+def _now_and_records(
+    now: float | None,
+    aircraft: list[_R] | msgspec.UnsetType | None,
+    ac: list[_R] | msgspec.UnsetType | None,
+    counted: int,
+    max_aircraft: int,
+    now_unit: NowUnit,
+) -> tuple[float, list[_R]]:
+    """The snapshot time in seconds and the records, from `aircraft` or else `ac`, as
+    both paths read them; `counted` records were rejected on the way already."""
+    if now is None:
         raise FeedDecodeError("missing_now")
-    now = _now_seconds(envelope.now, now_unit)
-    records = envelope.aircraft
+    seconds = _now_seconds(now, now_unit)
+    records = aircraft
     if records is None or records is msgspec.UNSET:
-        records = envelope.ac
+        records = ac
     if records is msgspec.UNSET:
         raise FeedDecodeError("missing_aircraft")
     if records is None:
         records = []
-    if len(records) > max_aircraft:
+    if len(records) + counted > max_aircraft:
         raise FeedDecodeError("too_many_aircraft", f"{len(records)} > {max_aircraft}")
-    positions, rejected = normalise_decoded(records, now, source, max_position_age_s)
-    return Snapshot(now=now, positions=positions, rejected=rejected)
+    return seconds, records
 
 
 def _decode_envelope(data: bytes) -> tuple[_Envelope, dict[str, int]]:
