@@ -26,6 +26,7 @@ from service.store import (
 )
 from service.store.records import OutboxItem, Silence
 from service.store.redis import redact_url
+from service.store.redis import tracks as redis_tracks
 from tests.support.clock import FakeClock
 from tests.support.servers import port_of, tcp_server
 
@@ -133,6 +134,24 @@ async def test_save_many_saves_each_aircraft_in_one_step(store: Store) -> None:
     assert await store.active_aircraft() == {"ae1234", "43c6f1", "3b7701"}
     await store.save_aircraft_many([], max_points=3, ttl_s=TTL)  # nothing to do is fine
     assert await store.active_aircraft() == {"ae1234", "43c6f1", "3b7701"}
+
+
+async def test_a_large_snapshot_is_saved_whole_in_several_calls(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_tracks, "SAVE_BATCH_ARGS", 10)  # a few aircraft per call
+    await store.save_aircraft("ae0003", b"s", [b"old"], max_points=5, ttl_s=TTL)
+    saves = [
+        AircraftSave(f"ae{i:04x}", f"s{i}".encode(), [f"p{i}.{j}".encode() for j in range(i)],
+                     replace=i == 3)
+        for i in range(12)
+    ]  # fmt: skip
+    await store.save_aircraft_many(saves, max_points=5, ttl_s=TTL)
+    for i in range(12):
+        assert await store.load_aircraft(f"ae{i:04x}") == f"s{i}".encode()
+        expected = [f"p{i}.{j}".encode() for j in range(i)][-5:]  # ae0003's "old" replaced
+        assert await store.load_track(f"ae{i:04x}") == expected
+    assert await store.active_aircraft() == {f"ae{i:04x}" for i in range(12)}
 
 
 async def test_active_aircraft_lists_saved(store: Store) -> None:

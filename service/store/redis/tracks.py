@@ -7,6 +7,33 @@ from collections.abc import Sequence
 from service.store.base import AircraftSave, StoreError, check_save_args
 from service.store.redis.connection import RedisConnection, as_bytes
 
+# Save a snapshot's aircraft. KEYS: the active set, then each aircraft's state and track.
+# ARGV: TTL, max points, aircraft count, then per aircraft: address, state, replace
+# (1: the points replace the track), point count, the points. RPUSH takes the points
+# in slices (Lua's unpack has a stack limit); the active set's TTL is renewed on every
+# save, so it vanishes only after a full TTL without saves, when its members have
+# expired too (readers treat a member without state as gone).
+SAVE_BATCH_ARGS = 100_000  # per script call; a snapshot's saves are a few thousand
+SAVE_AIRCRAFT = """
+local ttl, max_points, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local at = 4
+for i = 1, n do
+  local state_key, track_key = KEYS[2 * i], KEYS[2 * i + 1]
+  redis.call('SET', state_key, ARGV[at + 1], 'EX', ttl)
+  if ARGV[at + 2] == '1' then redis.call('DEL', track_key) end
+  local first, last = at + 4, at + 3 + tonumber(ARGV[at + 3])
+  for j = first, last, 1000 do
+    redis.call('RPUSH', track_key, unpack(ARGV, j, math.min(j + 999, last)))
+  end
+  redis.call('LTRIM', track_key, -max_points, -1)
+  redis.call('EXPIRE', track_key, ttl)
+  redis.call('SADD', KEYS[1], ARGV[at])
+  at = last + 1
+end
+redis.call('EXPIRE', KEYS[1], ttl)
+return n
+"""
+
 
 class RedisTracks(RedisConnection):
     """The feed clock (no TTL) and per-aircraft state and track (TTL per save)."""
@@ -44,27 +71,44 @@ class RedisTracks(RedisConnection):
     async def save_aircraft_many(
         self, saves: Sequence[AircraftSave], *, max_points: int, ttl_s: int
     ) -> None:
-        """`save_aircraft` for many aircraft in one MULTI/EXEC: one round trip per
-        snapshot instead of one per aircraft."""
+        """`save_aircraft` for many aircraft in a script: one command per snapshot (a
+        MULTI/EXEC's per-command replies cost more than the work for thousands of
+        aircraft), or a few for a very large one, so that no call holds Redis long.
+        Each aircraft is saved whole or not at all."""
         check_save_args(max_points, ttl_s)
-        if not saves:
-            return
-        async with self._guard("save_aircraft"), self._client.pipeline(transaction=True) as pipe:
-            for save in saves:
-                track_key = self._keys.track(save.hex)
-                pipe.set(self._keys.aircraft(save.hex), save.state, ex=ttl_s)
-                if save.replace:
-                    pipe.delete(track_key)
-                if save.new_points:  # RPUSH with no values is a syntax error
-                    pipe.rpush(track_key, *save.new_points)
-                pipe.ltrim(track_key, -max_points, -1)
-                pipe.expire(track_key, ttl_s)
-            pipe.sadd(self._keys.active, *(save.hex for save in saves))
-            # The set cannot expire member by member; renewing its TTL on every save
-            # makes it vanish only after a full TTL without saves, when all members
-            # have expired too (readers treat a member without state as gone).
-            pipe.expire(self._keys.active, ttl_s)
-            await pipe.execute()
+        keys: list[str] = []
+        args: list[bytes | str | int] = []
+        count = 0
+        for save in saves:
+            keys += [self._keys.aircraft(save.hex), self._keys.track(save.hex)]
+            args += [save.hex, save.state, int(save.replace), len(save.new_points)]
+            args += save.new_points
+            count += 1
+            if len(args) >= SAVE_BATCH_ARGS:
+                await self._save_batch(keys, args, count, max_points, ttl_s)
+                keys, args, count = [], [], 0
+        if count:
+            await self._save_batch(keys, args, count, max_points, ttl_s)
+
+    async def _save_batch(
+        self,
+        keys: list[str],
+        args: list[bytes | str | int],
+        count: int,
+        max_points: int,
+        ttl_s: int,
+    ) -> None:
+        async with self._guard("save_aircraft"):
+            await self._client.eval(
+                SAVE_AIRCRAFT,
+                len(keys) + 1,
+                self._keys.active,
+                *keys,
+                ttl_s,
+                max_points,
+                count,
+                *args,
+            )
 
     async def drop_aircraft_many(self, hexes: Sequence[str]) -> None:
         """Forget aircraft: state, track and active mark, in one MULTI/EXEC."""
