@@ -60,9 +60,9 @@ class RedisTracks(RedisConnection):
         ttl_s: int,
     ) -> None:
         """Replace state, append points keeping the newest `max_points`, refresh expiries
-        and mark active, in one MULTI/EXEC so a crash never leaves a half-saved aircraft.
+        and mark active, in one script call, so a crash never leaves a half-saved aircraft.
 
-        A `StoreError` (e.g. a timeout after EXEC was sent) leaves it unknown whether the
+        A `StoreError` (e.g. a timeout after the call was sent) leaves it unknown whether the
         transaction applied; retrying may then append the points twice.
         """
         saves = [AircraftSave(hex_, state, new_points)]
