@@ -135,18 +135,25 @@ def test_skipping_checks_no_stretch_could_pass_changes_no_episode(
     assert sum(kind == "opened" for events in skipping for kind, *_ in events) > 20
 
 
-def test_a_fleet_that_appears_at_once_is_checked_spread_over_the_minute(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    checked: list[float] = []
+@pytest.fixture
+def looked_back(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time of the latest point at each look-back the loiter rule runs."""
+    times: list[float] = []
     search = loiter._find_loiter
 
     def counting(rule: LoiterRule, track: Track) -> tuple[loiter.Episode | None, float | None]:
         assert track.last is not None
-        checked.append(track.last.time)
+        times.append(track.last.time)
         return search(rule, track)
 
     monkeypatch.setattr(loiter, "_find_loiter", counting)
+    return times
+
+
+def test_a_fleet_that_appears_at_once_is_checked_spread_over_the_minute(
+    looked_back: list[float],
+) -> None:
+    checked = looked_back
     rule = LoiterRule(id="loiter")
     fleet = 600
     for n in range(fleet):
@@ -176,18 +183,8 @@ def test_a_hold_is_still_found_after_a_transit_deferred_the_checks() -> None:
     assert start <= T0 + 3600 + 120 and at - start <= rule.min_duration_s + 2 * 60
 
 
-def test_no_look_back_where_a_loiter_found_would_be_dropped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[float] = []
-    search = loiter._find_loiter
-
-    def counting(rule: LoiterRule, track: Track) -> tuple[loiter.Episode | None, float | None]:
-        assert track.last is not None
-        calls.append(track.last.time)
-        return search(rule, track)
-
-    monkeypatch.setattr(loiter, "_find_loiter", counting)
+def test_no_look_back_where_a_loiter_found_would_be_dropped(looked_back: list[float]) -> None:
+    calls = looked_back
     us_military = Identity(hex="ae2fd0", category="military", state="US", reasons=[])
     at_home = orbit(T0, 90, country="US")
     assert replay(LoiterRule(id="loiter", abroad_only=True), us_military, at_home) == []
