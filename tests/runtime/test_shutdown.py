@@ -21,9 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from service.deliver.outbox import OutboxWorker
+from service.runtime import run_service
+from service.runtime.service import EXIT_MARGIN_S
+from service.settings import Settings
 from service.store import KeySpace
 from tests.runtime.support import RULES, Receiver, TroyFeed, expected, troy_lines
 from tests.support.feeds import RECORDING_AS_LIVE
@@ -287,3 +292,27 @@ async def test_a_second_signal_exits_at_once(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_a_graceful_stop_that_hangs_is_cut_off_after_the_grace_and_margin(
+    boundaries_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def never_closes(self: OutboxWorker, grace_s: float) -> None:
+        await asyncio.Event().wait()  # a step of the graceful stop that never ends
+
+    monkeypatch.setattr(OutboxWorker, "close", never_closes)
+    grace = 0.2
+    settings = Settings.model_validate(
+        {
+            "boundaries": {"path": str(boundaries_path), "warm_up": False},
+            "http": {"host": "127.0.0.1", "port": free_port()},
+            "run": {"shutdown_grace_s": grace},
+        }
+    )
+    stop, started = asyncio.Event(), asyncio.Event()
+    service = asyncio.create_task(run_service(settings, stop, started))
+    await asyncio.wait_for(started.wait(), timeout=30)
+    stop.set()
+    began = time.monotonic()
+    assert await asyncio.wait_for(service, timeout=60) == 0
+    assert time.monotonic() - began < grace + EXIT_MARGIN_S + 10
