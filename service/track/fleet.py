@@ -26,6 +26,7 @@ from service.settings import TrackSettings
 from service.store.base import AircraftSave, StoreError, TrackStore
 from service.track.jumps import Ghost, judge
 from service.track.points import (
+    SavingAircraft,
     Track,
     TrackPoint,
     point_decoder,
@@ -42,15 +43,6 @@ MAX_SKEW_S = 60.0
 # is done once the appends since the last one reach half of it, not on every thinning.
 STORE_SLACK = 1.5
 STORE_SLACK_POINTS = 20
-
-
-class _SavedOut(msgspec.Struct):
-    """SavedAircraft as written: the rule states as they are, encoded in the same call."""
-
-    identity: Identity
-    rule_states: dict[str, msgspec.Struct]
-    sequences: dict[str, int]
-
 
 _state_encoder = msgspec.json.Encoder()
 
@@ -229,7 +221,7 @@ class Fleet:
                 continue
             # The same JSON as SavedAircraft, in one encoder call.
             state = _state_encoder.encode(
-                _SavedOut(aircraft.identity, aircraft.rule_states, aircraft.sequences)
+                SavingAircraft(aircraft.identity, aircraft.rule_states, aircraft.sequences)
             )
             rewrite = aircraft.stored > STORE_SLACK * len(aircraft.track) + STORE_SLACK_POINTS
             unsaved = aircraft.track.points if rewrite else aircraft.unsaved_points

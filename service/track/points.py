@@ -60,6 +60,15 @@ class SavedAircraft(msgspec.Struct):
     sequences: dict[str, int] = {}  # episode fingerprint -> next notification sequence
 
 
+class SavingAircraft(msgspec.Struct):
+    """`SavedAircraft` as it is written, field for field: the rule states as they are,
+    so one encoder call writes the whole of it (keep the two in step)."""
+
+    identity: Identity
+    rule_states: dict[str, msgspec.Struct]
+    sequences: dict[str, int]
+
+
 class Track:
     """The bounded, time-ordered history of one aircraft.
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 
+import msgspec
+
 from service.detect.rules import Detector
 from service.models import Airspace, Identity, Position
 from service.settings import Settings, TrackSettings
@@ -109,3 +111,15 @@ async def test_the_store_holds_the_bounded_track_not_every_point_heard() -> None
     # Bounded again on restore: what it keeps was saved, the last hour point by point.
     assert {p.time for p in again.points} <= {p.time for p in saved}
     assert again.since(T0 + 5 * HOUR) == track.since(T0 + 5 * HOUR)
+
+
+def test_what_the_fleet_writes_reads_back_as_saved_aircraft() -> None:
+    from service.detect.loiter import LoiterState
+    from service.track.points import SavingAircraft, saved_decoder
+
+    identity = Identity(hex="ae2fd0", category="military", state="US", reasons=[])
+    state = LoiterState(last_time=T0, next_check_at=T0 + 60)
+    written = msgspec.json.encode(SavingAircraft(identity, {"loiter": state}, {"fp": 3}))
+    saved = saved_decoder.decode(written)
+    assert saved.identity == identity and saved.sequences == {"fp": 3}
+    assert msgspec.json.decode(saved.rule_states["loiter"], type=LoiterState) == state
