@@ -182,7 +182,12 @@ async def poll_path(records: list[dict[str, Any]], polls: int, rng: np.random.Ge
             gc.collect()
             started = time.process_time()
             snapshot = decode_snapshot(
-                data, source="bench", max_aircraft=NO_LIMIT, max_bytes=NO_LIMIT, now_unit="s"
+                data,
+                source="bench",
+                max_aircraft=NO_LIMIT,
+                max_bytes=NO_LIMIT,
+                now_unit="s",
+                lazy=True,
             )
             decoded = time.process_time() - started
             fused = fuser.fuse(snapshot)

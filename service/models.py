@@ -9,6 +9,7 @@ kilometres for distances on the ground. Feed adapters convert at the edge.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -64,7 +65,9 @@ class Snapshot:
     """All positions a feed reported at one instant, plus what was rejected."""
 
     now: float
-    positions: list[Position]
+    # A list, or `service.feeds.columns.PositionColumns` from the live poll path
+    # (the same positions, built only for the rows read).
+    positions: Sequence[Position]
     rejected: dict[str, int] = field(default_factory=dict)  # reason -> count
 
 

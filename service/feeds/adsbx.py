@@ -71,6 +71,7 @@ class AdsbxAdapter:
             source=self.feed.name,
             max_aircraft=self.feed.max_aircraft,
             max_bytes=self.feed.max_bytes,
+            lazy=True,
         )
 
     def remaining_reported(self, response: HttpResponse) -> float | None:
@@ -106,6 +107,7 @@ class ReadsbAdapter:
             max_aircraft=self.feed.max_aircraft,
             max_bytes=self.feed.max_bytes,
             now_unit="s",
+            lazy=True,
         )
 
     def remaining_reported(self, response: HttpResponse) -> float | None:

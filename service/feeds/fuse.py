@@ -11,9 +11,13 @@ pipeline ignores a snapshot not newer than its feed clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+import numpy as np
+
+from service.feeds.columns import PositionColumns
 from service.models import Position, Snapshot
 
 __all__ = ["FuseStats", "Fuser", "dated_after", "newest_per_aircraft"]
@@ -25,8 +29,10 @@ _STEP_S = 0.001
 _HEX = attrgetter("hex")
 
 
-def newest_per_aircraft(positions: list[Position]) -> list[Position]:
+def newest_per_aircraft(positions: Sequence[Position]) -> Sequence[Position]:
     """One position per address: the newest wins; the same report twice counts once."""
+    if isinstance(positions, PositionColumns) and positions.unique():
+        return positions  # built only for the rows the pipeline reads
     # A feed lists each address once: then there is nothing to choose (one C-level pass).
     if len(set(map(_HEX, positions))) == len(positions):
         return list(positions)
@@ -68,9 +74,25 @@ class Fuser:
 
     def fuse(self, snapshot: Snapshot) -> Snapshot | None:
         """The part of `snapshot` that is new, or None when nothing is new."""
+        positions = snapshot.positions
+        kept: Sequence[Position]
+        if isinstance(positions, PositionColumns) and positions.unique():
+            kept = self._fuse_columns(positions)
+        else:
+            kept = self._fuse_each(positions)
+        if not kept and not snapshot.rejected:
+            return None
+        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
+        self.now = fused.now
+        self._prune(fused.now)
+        return fused
+
+    def _fuse_each(self, positions: Sequence[Position]) -> list[Position]:
+        """Position by position: a later one of the same address in the same snapshot
+        is judged against an earlier one."""
         kept: list[Position] = []
         newest = self.newest
-        for position in snapshot.positions:
+        for position in positions:
             seen = newest.get(position.hex)
             if seen is not None and position.time <= seen:
                 if position.time == seen:
@@ -83,12 +105,28 @@ class Fuser:
         self.stats.passed += len(kept)
         for position in kept:
             self.stats.by_source[position.source] = self.stats.by_source.get(position.source, 0) + 1
-        if not kept and not snapshot.rejected:
-            return None
-        fused = dated_after(Snapshot(snapshot.now, kept, dict(snapshot.rejected)), self.now)
-        self.now = fused.now
-        self._prune(fused.now)
-        return fused
+        return kept
+
+    def _fuse_columns(self, columns: PositionColumns) -> PositionColumns:
+        """`_fuse_each` of columns that list each address once, column-wise: the same
+        positions kept and the same counts, without building a Position."""
+        newest = self.newest
+        # None (an address not seen) -> NaN, which no comparison holds for: kept.
+        seen = np.array(list(map(newest.get, columns.hexes)), dtype=np.float64)
+        times = np.array(columns.times, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            same, older = times == seen, times < seen
+        duplicate, superseded = int(same.sum()), int(older.sum())
+        if duplicate or superseded:
+            self.stats.duplicate += duplicate
+            self.stats.superseded += superseded
+            columns = columns.subset(np.flatnonzero(~(same | older)).tolist())
+        newest.update(zip(columns.hexes, columns.times, strict=True))
+        if columns:
+            self.stats.passed += len(columns)
+            source = columns.source
+            self.stats.by_source[source] = self.stats.by_source.get(source, 0) + len(columns)
+        return columns
 
     def _prune(self, now: float) -> None:
         if now - self._pruned_at < FORGET_AFTER_S / 4:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import attrgetter
-from typing import Final
+from typing import Final, NamedTuple
 
 import msgspec
 import numpy as np
@@ -179,7 +179,7 @@ def normalise_record(
         registration=clean_text(record.registration),
         type_code=clean_text(record.type_code),
         squawk=squawk if squawk is not None and _SQUAWK_RE.fullmatch(squawk) else None,
-        db_flags=flags if flags is not None and 0 <= flags <= MAX_DB_FLAGS else 0,
+        db_flags=db_flags_of(flags),
         source=source,
         quality=quality_of(record.source_type, record.mlat, record.tisb),
     )
@@ -310,37 +310,53 @@ def _normalise_chunk(
     addresses: dict[str | None, str | None],
 ) -> tuple[list[Position], dict[str, int]]:
     """`normalise_decoded` of a part of a snapshot (with the text and address caches)."""
-    n = len(records)
-    if n == 0:
+    if not records:
         return [], {}
+    judged = judge_chunk(records, now, source, max_position_age_s, addresses)
+    positions = build_positions(records, judged.hexes, judged.times, source, text)
+    for i, position in judged.fixed.items():
+        positions[i] = position
+    if not judged.keep.all():
+        positions = list(compress(positions, judged.keep.tolist()))
+    return positions, judged.rejected
+
+
+class Judged(NamedTuple):
+    """The checks of `normalise_record` over a part of a snapshot, before any Position."""
+
+    keep: npt.NDArray[np.bool_]  # the rows that become positions
+    hexes: list[str | None]  # each row's address, canonical where kept
+    times: list[float]  # each row's fix time
+    fixed: dict[int, Position]  # kept rows `normalise_record` judged alone (odd values)
+    rejected: dict[str, int]  # the other rows, by reason
+
+
+def judge_chunk(
+    records: Sequence[AircraftRecord],
+    now: float,
+    source: str,
+    max_position_age_s: float,
+    addresses: dict[str | None, str | None],
+) -> Judged:
+    """Which of `records` (not empty) become positions and why the others do not:
+    the checks run column by column in numpy; the rows that do not pass them all at
+    once are judged by `normalise_record` itself (the one definition of every reason)."""
     # Through a cache: each address is then one object from poll to poll, so the fuser's,
     # the identifier's and the fleet's tables find it by identity instead of comparing it
     # with a copy that is no longer in the CPU caches (the cost per aircraft grew with
     # the feed). Not sys.intern: from Python 3.12 on it keeps every string forever.
     hexes = _cleaned(addresses, list(map(_HEX, records)), _same)
-    lats, lons = list(map(_LAT, records)), list(map(_LON, records))
-    alts, gss, tracks = (
-        list(map(_ALT, records)),
-        list(map(_GS, records)),
-        list(map(_TRACK, records)),
-    )
     f64 = np.float64
-    lat, lon = np.array(lats, dtype=f64), np.array(lons, dtype=f64)  # None -> NaN
+    lat = np.array(list(map(_LAT, records)), dtype=f64)  # None -> NaN
+    lon = np.array(list(map(_LON, records)), dtype=f64)
     seen_pos = np.array(list(map(_SEEN_POS, records)), dtype=f64)
-    gs, track = np.array(gss, dtype=f64), np.array(tracks, dtype=f64)
-    alt = np.array(
-        [
-            a if a.__class__ is not str else (_GROUND_ALT if a == "ground" else _WORD_ALT)
-            for a in alts
-        ],
-        dtype=f64,
-    )
-    ground = alt == _GROUND_ALT
-    numeric_alt = (alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT)
+    gs = np.array(list(map(_GS, records)), dtype=f64)
+    track = np.array(list(map(_TRACK, records)), dtype=f64)
+    alt = _altitudes(list(map(_ALT, records)))
     with np.errstate(invalid="ignore"):  # NaN stands for an absent value
         ok = (lat >= -90.0) & (lat <= 90.0) & (lon >= -180.0) & (lon <= 180.0)
         ok &= np.isnan(seen_pos) | ((seen_pos >= 0.0) & (seen_pos <= max_position_age_s))
-        ok &= np.isnan(alt) | ground | numeric_alt
+        ok &= np.isnan(alt) | (alt == _GROUND_ALT) | ((alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT))
         ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
         ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
     hex_ok = _canonical_hexes(hexes)
@@ -348,48 +364,80 @@ def _normalise_chunk(
     # Listed without a position (Mode S only, or lost): no_position is the first check a
     # canonical address fails. Counted here, so only odd records take the slow path.
     no_position = hex_ok & (np.isnan(lat) | np.isnan(lon))
-    fix_time = np.where(np.isnan(seen_pos), now, now - seen_pos).tolist()
-    alt_ft = np.rint(np.where(numeric_alt, alt, 0.0)).astype(np.int64).astype(object)
-    alt_ft[~numeric_alt] = None
-    # `track % 360.0` changes only 360 (and -0.0) to 0.0: patch those, keep the rest.
-    track_deg = list(tracks)
-    for i in np.flatnonzero((track == 0.0) | (track == 360.0)).tolist():
-        track_deg[i] = tracks[i] % 360.0
-    positions: list[Position | str] = list(
-        map(
-            Position,
-            hexes,
-            fix_time,
-            lats,
-            lons,
-            alt_ft.tolist(),
-            ground.tolist(),
-            gss,
-            track_deg,
-            _cleaned(text, list(map(_FLIGHT, records)), clean_text),
-            _cleaned(text, list(map(_REGISTRATION, records)), clean_text),
-            _cleaned(text, list(map(_TYPE_CODE, records)), clean_text),
-            list(map(_SQUAWK_VALID.get, map(_SQUAWK, records))),
-            [f if f is not None and 0 <= f <= MAX_DB_FLAGS else 0 for f in map(_DB_FLAGS, records)],
-            repeat(source, n),
-            _qualities(records),
-        )
-    )
+    times: list[float] = np.where(np.isnan(seen_pos), now, now - seen_pos).tolist()
     rejected: dict[str, int] = {}
     missing = int(no_position.sum())
     if missing:
         rejected["no_position"] = missing
     keep = ok.copy()
+    fixed: dict[int, Position] = {}
     for i in np.flatnonzero(~ok & ~no_position).tolist():
         result = normalise_record(records[i], now, source, max_position_age_s)
         if isinstance(result, Position):
-            positions[i] = result
+            fixed[i] = result
+            hexes[i], times[i] = result.hex, result.time
             keep[i] = True
         else:
             rejected[result] = rejected.get(result, 0) + 1
-    if not keep.all():
-        positions = list(compress(positions, keep.tolist()))
-    return positions, rejected  # type: ignore[return-value]  # every entry a Position
+    return Judged(keep, hexes, times, fixed, rejected)
+
+
+def build_positions(
+    records: Sequence[AircraftRecord],
+    hexes: Sequence[str | None],
+    times: Sequence[float],
+    source: str,
+    text: dict[str | None, str | None],
+) -> list[Position]:
+    """The Position of each of `records`, with its address and fix time as judged
+    (`judge_chunk`): what `normalise_record` gives for a record that passes every
+    check in the column checks (no odd value among them)."""
+    n = len(records)
+    tracks = list(map(_TRACK, records))
+    alt = _altitudes(list(map(_ALT, records)))
+    numeric_alt = (alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT)
+    alt_ft = np.rint(np.where(numeric_alt, alt, 0.0)).astype(np.int64).astype(object)
+    alt_ft[~numeric_alt] = None
+    # `track % 360.0` changes only 360 (and -0.0) to 0.0: patch those, keep the rest.
+    track = np.array(tracks, dtype=np.float64)
+    for i in np.flatnonzero((track == 0.0) | (track == 360.0)).tolist():
+        tracks[i] = tracks[i] % 360.0
+    return list(
+        map(
+            Position,
+            hexes,
+            times,
+            map(_LAT, records),
+            map(_LON, records),
+            alt_ft.tolist(),
+            (alt == _GROUND_ALT).tolist(),
+            map(_GS, records),
+            tracks,
+            _cleaned(text, list(map(_FLIGHT, records)), clean_text),
+            _cleaned(text, list(map(_REGISTRATION, records)), clean_text),
+            _cleaned(text, list(map(_TYPE_CODE, records)), clean_text),
+            map(_SQUAWK_VALID.get, map(_SQUAWK, records)),
+            map(db_flags_of, map(_DB_FLAGS, records)),
+            repeat(source, n),
+            _qualities(records),
+        )
+    )
+
+
+def db_flags_of(flags: int | None) -> int:
+    """readsb's database flags as a Position holds them: 0 when absent or out of range."""
+    return flags if flags is not None and 0 <= flags <= MAX_DB_FLAGS else 0
+
+
+def _altitudes(alts: list[float | str | None]) -> npt.NDArray[np.float64]:
+    """The altitude column as numbers: NaN when absent, stand-ins for the words."""
+    return np.array(
+        [
+            a if a.__class__ is not str else (_GROUND_ALT if a == "ground" else _WORD_ALT)
+            for a in alts
+        ],
+        dtype=np.float64,
+    )
 
 
 def _canonical_hexes(hexes: list[str | None]) -> npt.NDArray[np.bool_]:

@@ -23,6 +23,7 @@ from typing import Final, Literal, TypeVar
 
 import msgspec
 
+from service.feeds.columns import judge_columns
 from service.feeds.normalise import (
     MAX_POSITION_AGE_S,
     AircraftRecord,
@@ -108,6 +109,7 @@ def decode_snapshot(
     now_unit: NowUnit = "auto",
     max_position_age_s: float = MAX_POSITION_AGE_S,
     max_bytes: int = MAX_RESPONSE_BYTES,
+    lazy: bool = False,
 ) -> Snapshot:
     """Decode one readsb / aircraft.json / ADSBx-v2 snapshot into normalised positions.
 
@@ -119,6 +121,10 @@ def decode_snapshot(
     reason from `service.feeds.normalise.REJECT_REASONS` (including aircraft that are
     simply not positioned: "no_position").
 
+    `lazy` (the live poll path): the positions of a well-formed response are
+    `PositionColumns`, which build Position objects only for the rows read (the
+    pipeline reads those of the aircraft some rule follows); the same positions.
+
     Raises FeedDecodeError, and nothing else, when the snapshot as a whole is unusable.
     """
     if len(data) > max_bytes:
@@ -128,7 +134,7 @@ def decode_snapshot(
     except (msgspec.DecodeError, RecursionError):  # DecodeError covers ValidationError
         pass  # some record (or the envelope) is broken: judge each on its own, below
     else:
-        return _from_typed(typed, max_aircraft, now_unit, max_position_age_s, source)
+        return _from_typed(typed, max_aircraft, now_unit, max_position_age_s, source, lazy)
     envelope, rejected = _decode_envelope(data)
     now, records = _now_and_records(
         envelope.now, envelope.aircraft, envelope.ac, sum(rejected.values()), max_aircraft, now_unit
@@ -156,12 +162,16 @@ def _from_typed(
     now_unit: NowUnit,
     max_position_age_s: float,
     source: str,
+    lazy: bool,
 ) -> Snapshot:
     """The fast path: the snapshot of a response that decoded typed as a whole. The
     same checks, in the same order, as the record-by-record path of `decode_snapshot`."""
     now, records = _now_and_records(
         envelope.now, envelope.aircraft, envelope.ac, 0, max_aircraft, now_unit
     )
+    if lazy:
+        columns, rejected = judge_columns(records, now, source, max_position_age_s)
+        return Snapshot(now=now, positions=columns, rejected=rejected)
     positions, rejected = normalise_decoded(records, now, source, max_position_age_s)
     return Snapshot(now=now, positions=positions, rejected=rejected)
 

@@ -9,16 +9,22 @@ Weak verdicts are noted in the candidate book for review.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
-from itertools import compress
-from operator import attrgetter, or_
+from collections.abc import Callable, Container, Sequence
+from itertools import compress, repeat
+from operator import attrgetter, is_, or_
+from typing import cast
 
+from service.feeds.columns import PositionColumns
+from service.feeds.normalise import clean_text, db_flags_of
 from service.identify.candidates import CandidateBook
 from service.identify.identify import Identifier
-from service.models import STATE_CATEGORIES, Identity, Position
+from service.models import STATE_CATEGORIES, Identity, Position, Verdict
 
 _HEX = attrgetter("hex")
 _CATEGORY = attrgetter("category")
+# The raw-row memo holds at least this many rows, and twice the largest snapshot's.
+_RAW_MEMO_LIMIT = 1 << 17
+_RawKey = tuple[str, str | None, str | None, int | None]
 
 
 class Selector:
@@ -34,31 +40,41 @@ class Selector:
         self.identifier = identifier
         self.candidates = candidates
         self.wanted = wanted
+        # Verdicts by a row's inputs as the feed wrote them (columns only, see _verdicts).
+        self._raw: dict[_RawKey, Verdict] = {}
+        self._raw_limit = _RAW_MEMO_LIMIT
 
     def select(
         self,
-        positions: list[Position],
+        positions: Sequence[Position],
         known: Callable[[str], Identity | None],
         followed: Container[str] | None = None,
     ) -> list[tuple[Position, Identity]]:
         """(position, identity) of every position some rule wants; `known` gives the
         last identity of an aircraft already followed. `followed`, when given, holds
         the addresses `known` knows: then only the state aircraft and the followed
-        ones are looked at one by one (a world feed's civil traffic never is)."""
-        hexes = list(map(_HEX, positions))
-        verdicts = self.identifier.identify_many(
-            hexes,
-            [p.callsign for p in positions],
-            [p.registration for p in positions],
-            [p.db_flags for p in positions],
-        )
-        rows: range | compress[int] = range(len(positions))
+        ones are looked at one by one (a world feed's civil traffic never is); from
+        `PositionColumns`, only their Positions are built."""
+        columns = positions if isinstance(positions, PositionColumns) else None
+        if columns is not None:
+            hexes = columns.hexes
+            verdicts = self._verdicts(columns)
+        else:
+            hexes = list(map(_HEX, positions))
+            verdicts = self.identifier.identify_many(
+                hexes,
+                [p.callsign for p in positions],
+                [p.registration for p in positions],
+                [p.db_flags for p in positions],
+            )
+        rows: Sequence[int] = range(len(positions))
         if followed is not None:
             state = map(STATE_CATEGORIES.__contains__, map(_CATEGORY, verdicts))
-            rows = compress(rows, map(or_, state, map(followed.__contains__, hexes)))
+            rows = list(compress(rows, map(or_, state, map(followed.__contains__, hexes))))
+        looked_at = columns.take(rows) if columns is not None else [positions[r] for r in rows]
         selected: list[tuple[Position, Identity]] = []
-        for row in rows:
-            position, verdict = positions[row], verdicts[row]
+        for row, position in zip(rows, looked_at, strict=True):
+            verdict = verdicts[row]
             previous = known(position.hex)
             if not verdict.is_state_aircraft and previous is None:
                 continue
@@ -73,3 +89,32 @@ class Selector:
             if self.wanted(identity):
                 selected.append((position, identity))
         return selected
+
+    def _verdicts(self, columns: PositionColumns) -> list[Verdict]:
+        """`identify_many` of the columns' rows, memoised by each row's inputs as the
+        feed wrote them (a feed repeats nearly every row on every poll): only new or
+        changed rows are cleaned and identified, as their Positions would hold them."""
+        hexes = columns.hexes
+        flights, registrations, flags = columns.identity_inputs()
+        keys = list(zip(hexes, flights, registrations, flags, strict=True))
+        memo = self._raw
+        verdicts: list[Verdict | None] = list(map(memo.get, keys))
+        if None not in verdicts:
+            return cast(list[Verdict], verdicts)
+        misses = list(compress(range(len(keys)), map(is_, verdicts, repeat(None))))
+        fresh = self.identifier.identify_many(
+            [hexes[i] for i in misses],
+            [clean_text(flights[i]) for i in misses],
+            [clean_text(registrations[i]) for i in misses],
+            [db_flags_of(flags[i]) for i in misses],
+        )
+        for i, verdict in zip(misses, fresh, strict=True):
+            verdicts[i] = verdict
+        # Self-sizing: twice the largest snapshot; when full, start again from this
+        # snapshot's rows, the ones the next poll repeats.
+        self._raw_limit = max(self._raw_limit, 2 * len(keys))
+        if len(memo) + len(misses) > self._raw_limit:
+            self._raw = dict(zip(keys, cast(list[Verdict], verdicts), strict=True))
+        else:
+            memo.update(zip([keys[i] for i in misses], fresh, strict=True))
+        return cast(list[Verdict], verdicts)

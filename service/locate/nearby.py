@@ -10,6 +10,10 @@ segment to q is among them, because depth is 1-Lipschitz:
 
 The answer is therefore exactly what `Boundaries.depth_many` gives, at a fraction of
 the cost; the cache is refreshed when the aircraft moves farther or changes country.
+The cached segments are kept in the order of a lower bound of their distance from p,
+so that only the prefix within D + 2 |pq| (and a little for rounding) is measured for
+q: for an aircraft deep inside a country that is a thin ring of the border near its
+nearest point, not every segment within D + margin.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 # The WGS84 geodesic is at most 0.67 % longer than the great circle on the mean sphere.
 _ELLIPSOID_MAX = 1.0067
+# Added to D + 2 |pq| before cutting the sorted segments: far more than the metres by
+# which the measured distances may differ from the true ones, so the segment the full
+# measurement finds nearest is always measured.
+_SLACK_KM = 0.05
 
 
 @dataclass(slots=True, frozen=True)
@@ -34,7 +42,9 @@ class _Entry:
     index: int
     lat: float
     lon: float
-    segments: IntArray
+    depth_km: float  # D, the depth measured at (lat, lon)
+    segments: IntArray  # by `lower`, ascending
+    lower: FloatArray  # a lower bound of each segment's distance from (lat, lon), km
 
 
 class NearbyBorders:
@@ -59,14 +69,14 @@ class NearbyBorders:
         indexes = np.asarray(indexes, dtype=np.int64)
         lon = (lon + 180.0) % 360.0 - 180.0
         result = np.full(lat.size, np.nan)
-        reusable = self._reusable(keys, indexes, lat, lon)
+        reusable, moved_km = self._reusable(keys, indexes, lat, lon)
         self.hits += int(reusable.sum())
         self.misses += int((~reusable).sum())
         for index in np.unique(indexes).tolist():
             in_country = indexes == index
             hit = np.flatnonzero(in_country & reusable)
             if hit.size:
-                result[hit] = self._from_cache(keys, index, hit, lat, lon)
+                result[hit] = self._from_cache(keys, index, hit, lat, lon, moved_km)
             miss = np.flatnonzero(in_country & ~reusable)
             if miss.size:
                 result[miss] = self._measure(keys, index, miss, lat, lon)
@@ -78,7 +88,8 @@ class NearbyBorders:
 
     def _reusable(
         self, keys: Sequence[str], indexes: IntArray, lat: FloatArray, lon: FloatArray
-    ) -> npt.NDArray[np.bool_]:
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        """Which rows the cache answers, and how far (at most, km) each has moved."""
         entries = [self._entries.get(key) for key in keys]
         same = np.array(
             [
@@ -88,17 +99,27 @@ class NearbyBorders:
             dtype=np.bool_,
         )
         if not same.any():
-            return same
+            return same, np.zeros(lat.size)
         cached_lat = np.array([e.lat if e is not None else 0.0 for e in entries])
         cached_lon = np.array([e.lon if e is not None else 0.0 for e in entries])
         moved_km = haversine_km(cached_lat, cached_lon, lat, lon) * _ELLIPSOID_MAX
         reusable: npt.NDArray[np.bool_] = same & (2 * moved_km <= self._margin_km)
-        return reusable
+        return reusable, moved_km
 
     def _from_cache(
-        self, keys: Sequence[str], index: int, rows: IntArray, lat: FloatArray, lon: FloatArray
+        self,
+        keys: Sequence[str],
+        index: int,
+        rows: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        moved_km: FloatArray,
     ) -> FloatArray:
-        candidates = [self._entries[keys[row]].segments for row in rows.tolist()]
+        candidates = []
+        for row, moved in zip(rows.tolist(), moved_km[rows].tolist(), strict=True):
+            entry = self._entries[keys[row]]
+            reach = entry.depth_km + 2.0 * moved + _SLACK_KM
+            candidates.append(entry.segments[: int(entry.lower.searchsorted(reach, "right"))])
         point = np.repeat(np.arange(rows.size), [c.size for c in candidates])
         segment = np.concatenate(candidates)
         segments = self._boundaries.segments(index)
@@ -116,6 +137,12 @@ class NearbyBorders:
         splits = np.searchsorted(point, np.arange(1, rows.size))
         if len(self._entries) + rows.size > self._limit:
             self._entries.clear()
-        for row, near in zip(rows.tolist(), np.split(segment, splits), strict=True):
-            self._entries[keys[row]] = _Entry(index, float(lat[row]), float(lon[row]), near)
+        lower = segments.lower_km(lat[rows][point], lon[rows][point], segment)
+        for i, (near, bound) in enumerate(
+            zip(np.split(segment, splits), np.split(lower, splits), strict=True)
+        ):
+            row, order = int(rows[i]), np.argsort(bound, kind="stable")
+            self._entries[keys[row]] = _Entry(
+                index, float(lat[row]), float(lon[row]), float(depth[i]), near[order], bound[order]
+            )
         return depth
