@@ -51,14 +51,34 @@ def run_rules(
     now: float,
 ) -> list[Event]:
     """Evaluate every rule that selects the aircraft, updating `states` in place."""
+    selecting = [(rule, RULE_TYPES[rule.type].evaluate) for rule in rules]
+    return _run(_covering(selecting, identity), identity, track, states, now)
+
+
+_Selecting = list[tuple[Rule, Evaluate]]
+# Identities whose selecting rules a Detector remembers (about 100 bytes each).
+_SELECTING_LIMIT = 1 << 16
+
+
+def _covering(rules: _Selecting, identity: Identity) -> _Selecting:
+    return [(rule, evaluate) for rule, evaluate in rules if rule.select.covers(identity)]
+
+
+def _run(
+    rules: _Selecting,
+    identity: Identity,
+    track: Track,
+    states: dict[str, msgspec.Struct],
+    now: float,
+) -> list[Event]:
+    """`run_rules` over the rules already known to select the aircraft."""
     events: list[Event] = []
-    for rule in rules:
-        if not rule.select.covers(identity):
-            continue
-        rule_type = RULE_TYPES[rule.type]
-        new_state, rule_events = rule_type.evaluate(rule, identity, track, states.get(rule.id), now)
-        states[rule.id] = new_state
-        events.extend(rule_events)
+    for rule, evaluate in rules:
+        rule_id = rule.id
+        new_state, rule_events = evaluate(rule, identity, track, states.get(rule_id), now)
+        states[rule_id] = new_state
+        if rule_events:
+            events.extend(rule_events)
     return events
 
 
@@ -78,10 +98,14 @@ class Detector:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: list[Rule] = [rule for rule in rules if rule.enabled]
         self.rules_by_id = {rule.id: rule for rule in self.rules}
+        self._evaluated = [(rule, RULE_TYPES[rule.type].evaluate) for rule in self.rules]
+        # The rules that select an identity, by what selection reads (category, state,
+        # address): the same aircraft come back every snapshot.
+        self._selecting: dict[tuple[str, str | None, str], _Selecting] = {}
 
     def wants(self, identity: Identity) -> bool:
         """Whether some rule selects this aircraft (only those are followed)."""
-        return any(rule.select.covers(identity) for rule in self.rules)
+        return bool(self._rules_for(identity))
 
     def detect(self, fleet: Iterable[Aircraft], now: float) -> list[tuple[Aircraft, Event]]:
         """Advance every rule of every aircraft to feed time `now`; the events found.
@@ -93,8 +117,9 @@ class Detector:
             # An aircraft with new points is saved anyway; only for a silent one is it
             # worth comparing the states (time alone may have changed them).
             before = None if aircraft.dirty else msgspec.json.encode(aircraft.rule_states)
-            found = run_rules(
-                self.rules, aircraft.identity, aircraft.track, aircraft.rule_states, now
+            identity = aircraft.identity
+            found = _run(
+                self._rules_for(identity), identity, aircraft.track, aircraft.rule_states, now
             )
             if found or (
                 before is not None and msgspec.json.encode(aircraft.rule_states) != before
@@ -102,6 +127,16 @@ class Detector:
                 aircraft.dirty = True
             events.extend((aircraft, event) for event in found)
         return events
+
+    def _rules_for(self, identity: Identity) -> _Selecting:
+        """The enabled rules that select `identity`, in configuration order."""
+        key = (identity.category, identity.state, identity.hex)
+        selecting = self._selecting.get(key)
+        if selecting is None:
+            if len(self._selecting) >= _SELECTING_LIMIT:
+                self._selecting.clear()
+            selecting = self._selecting[key] = _covering(self._evaluated, identity)
+        return selecting
 
     def history_s(self) -> float:
         """The longest look-back, in feed time, of any enabled rule."""

@@ -34,7 +34,8 @@ class Locator:
         lon = np.fromiter((p.lon for p, _ in selected), dtype=np.float64, count=count)
         indexes = self.boundaries.locate_many(lat, lon)
         in_areas = self.areas.names_at(lat, lon) if self.areas else [()] * count
-        countries = [self.boundaries.code(index) if index >= 0 else None for index in indexes]
+        code = self.boundaries.code
+        countries = [code(index) if index >= 0 else None for index in indexes.tolist()]
         # Depth is only needed where a rule may alert: outside the home state.
         abroad = [
             row
