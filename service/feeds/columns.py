@@ -23,9 +23,7 @@ from service.models import Position
 
 __all__ = ["PositionColumns", "judge_columns"]
 
-_FLIGHT: Final = attrgetter("flight")
-_REGISTRATION: Final = attrgetter("registration")
-_DB_FLAGS: Final = attrgetter("db_flags")
+_IDENTITY: Final = attrgetter("flight", "registration", "db_flags")
 
 
 class PositionColumns(Sequence[Position]):
@@ -85,14 +83,9 @@ class PositionColumns(Sequence[Position]):
             self._unique = len(set(self.hexes)) == len(self.hexes)
         return self._unique
 
-    def identity_inputs(self) -> tuple[list[str | None], list[str | None], list[int | None]]:
-        """Each row's callsign, registration and database flags as the feed wrote them."""
-        records = self._records
-        return (
-            list(map(_FLIGHT, records)),
-            list(map(_REGISTRATION, records)),
-            list(map(_DB_FLAGS, records)),
-        )
+    def identity_inputs(self) -> list[tuple[str | None, str | None, int | None]]:
+        """Each row's (callsign, registration, database flags) as the feed wrote them."""
+        return list(map(_IDENTITY, self._records))
 
     def materialised(self) -> list[Position]:
         """Every Position, built once."""
@@ -173,9 +166,10 @@ def judge_columns(
             fixed.update((offset + i, p) for i, p in judged.fixed.items())
         else:
             keep = judged.keep.tolist()
-            rows = list(compress(range(len(chunk)), keep))
-            where = {row: offset + j for j, row in enumerate(rows)}
-            fixed.update((where[i], p) for i, p in judged.fixed.items())
+            if judged.fixed:
+                rows = list(compress(range(len(chunk)), keep))
+                where = {row: offset + j for j, row in enumerate(rows)}
+                fixed.update((where[i], p) for i, p in judged.fixed.items())
             kept += compress(chunk, keep)
             hexes += compress(judged.hexes, keep)
             times += compress(judged.times, keep)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from itertools import compress, repeat
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import Final, NamedTuple
 
 import msgspec
@@ -228,8 +228,6 @@ _REGISTRATION, _TYPE_CODE, _DB_FLAGS, _SEEN_POS, _SOURCE_TYPE = (
     attrgetter(name)
     for name in ("registration", "type_code", "db_flags", "seen_pos", "source_type")
 )
-# Canonical addresses, one per line: a snapshot's whole column is checked in one match.
-_CANONICAL_HEXES: Final = re.compile(r"(?:~?[0-9a-f]{6}\n)*~?[0-9a-f]{6}")
 # Stand-ins for the JSON values that are not numbers in the altitude column. JSON has no
 # infinities (msgspec refuses numbers out of range), so they cannot be confused with a
 # reported altitude.
@@ -263,7 +261,8 @@ class TextCache:
 
 
 _TEXT_CACHE: Final = TextCache()
-# Addresses as themselves (one object per address from poll to poll, see _normalise_chunk).
+# Canonical addresses as themselves, others as None (one object per address from poll to
+# poll, see judge_chunk).
 _ADDRESS_CACHE: Final = TextCache(per_record=2)
 # Records normalised together (see normalise_decoded); a module setting for the tests.
 NORMALISE_CHUNK = 4096
@@ -325,7 +324,7 @@ class Judged(NamedTuple):
     """The checks of `normalise_record` over a part of a snapshot, before any Position."""
 
     keep: npt.NDArray[np.bool_]  # the rows that become positions
-    hexes: list[str | None]  # each row's address, canonical where kept
+    hexes: list[str | None]  # each row's canonical address (None: none, or not as it is)
     times: list[float]  # each row's fix time
     fixed: dict[int, Position]  # kept rows `normalise_record` judged alone (odd values)
     rejected: dict[str, int]  # the other rows, by reason
@@ -345,7 +344,7 @@ def judge_chunk(
     # the identifier's and the fleet's tables find it by identity instead of comparing it
     # with a copy that is no longer in the CPU caches (the cost per aircraft grew with
     # the feed). Not sys.intern: from Python 3.12 on it keeps every string forever.
-    hexes = _cleaned(addresses, list(map(_HEX, records)), _same)
+    hexes = _cleaned(addresses, list(map(_HEX, records)), _canonical)
     f64 = np.float64
     lat = np.array(list(map(_LAT, records)), dtype=f64)  # None -> NaN
     lon = np.array(list(map(_LON, records)), dtype=f64)
@@ -359,7 +358,7 @@ def judge_chunk(
         ok &= np.isnan(alt) | (alt == _GROUND_ALT) | ((alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT))
         ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
         ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
-    hex_ok = _canonical_hexes(hexes)
+    hex_ok = np.fromiter(map(is_not, hexes, repeat(None)), dtype=np.bool_, count=len(hexes))
     ok &= hex_ok
     # Listed without a position (Mode S only, or lost): no_position is the first check a
     # canonical address fails. Counted here, so only odd records take the slow path.
@@ -440,22 +439,6 @@ def _altitudes(alts: list[float | str | None]) -> npt.NDArray[np.float64]:
     )
 
 
-def _canonical_hexes(hexes: list[str | None]) -> npt.NDArray[np.bool_]:
-    """Which addresses are already canonical (`normalise_record` keeps them as they are)."""
-    try:
-        text = "\n".join(hexes)  # type: ignore[arg-type]  # a None raises TypeError
-    except TypeError:
-        text = ""
-    # One match for the common case; a line break inside an address adds lines.
-    if text.count("\n") == len(hexes) - 1 and _CANONICAL_HEXES.fullmatch(text):
-        return np.ones(len(hexes), dtype=np.bool_)
-    return np.fromiter(
-        (isinstance(h, str) and _CANONICAL_HEX.fullmatch(h) is not None for h in hexes),
-        dtype=np.bool_,
-        count=len(hexes),
-    )
-
-
 def _qualities(records: Sequence[AircraftRecord]) -> list[Quality]:
     """`quality_of` of each record; its table alone (in C) for the usual `type` values."""
     qualities: list[Quality | None] = list(map(_QUALITY_BY_TYPE.get, map(_SOURCE_TYPE, records)))
@@ -484,6 +467,7 @@ def _cleaned(
     return list(map(cache.__getitem__, values))
 
 
-def _same(value: str | None) -> str | None:
-    """An address as it is (the address cache keeps one object per address)."""
-    return value
+def _canonical(value: str | None) -> str | None:
+    """An address that is canonical as it is (`normalise_record` keeps it), else None:
+    the address cache keeps one object per address, and says which are canonical."""
+    return value if value is not None and _CANONICAL_HEX.fullmatch(value) else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from itertools import compress, repeat
-from operator import attrgetter, is_, or_
+from operator import attrgetter, eq, itemgetter, not_, or_
 from typing import cast
 
 from service.feeds.columns import PositionColumns
@@ -24,7 +24,10 @@ _HEX = attrgetter("hex")
 _CATEGORY = attrgetter("category")
 # The raw-row memo holds at least this many rows, and twice the largest snapshot's.
 _RAW_MEMO_LIMIT = 1 << 17
-_RawKey = tuple[str, str | None, str | None, int | None]
+# A row's callsign, registration and database flags as the feed wrote them.
+_Inputs = tuple[str | None, str | None, int | None]
+_INPUTS, _VERDICT = itemgetter(0), itemgetter(1)
+_NOT_SEEN: tuple[tuple[object, ...], None] = ((object(),), None)  # equal to no inputs
 
 
 class Selector:
@@ -41,7 +44,7 @@ class Selector:
         self.candidates = candidates
         self.wanted = wanted
         # Verdicts by a row's inputs as the feed wrote them (columns only, see _verdicts).
-        self._raw: dict[_RawKey, Verdict] = {}
+        self._raw: dict[str, tuple[_Inputs, Verdict]] = {}
         self._raw_limit = _RAW_MEMO_LIMIT
 
     def select(
@@ -91,30 +94,35 @@ class Selector:
         return selected
 
     def _verdicts(self, columns: PositionColumns) -> list[Verdict]:
-        """`identify_many` of the columns' rows, memoised by each row's inputs as the
-        feed wrote them (a feed repeats nearly every row on every poll): only new or
-        changed rows are cleaned and identified, as their Positions would hold them."""
+        """`identify_many` of the columns' rows, memoised by address with each row's
+        inputs as the feed wrote them (a feed repeats nearly every row on every poll):
+        only new or changed rows are cleaned and identified, as their Positions would
+        hold them."""
         hexes = columns.hexes
-        flights, registrations, flags = columns.identity_inputs()
-        keys = list(zip(hexes, flights, registrations, flags, strict=True))
+        inputs: list[_Inputs] = columns.identity_inputs()
         memo = self._raw
-        verdicts: list[Verdict | None] = list(map(memo.get, keys))
-        if None not in verdicts:
+        # By address: its string is one object from poll to poll (the decoder's address
+        # cache), so the look-up hashes nothing; the inputs are compared, not hashed.
+        entries = list(map(memo.get, hexes, repeat(_NOT_SEEN)))
+        same = list(map(eq, map(_INPUTS, entries), inputs))
+        verdicts: list[Verdict | None] = list(map(_VERDICT, entries))
+        if False not in same:
             return cast(list[Verdict], verdicts)
-        misses = list(compress(range(len(keys)), map(is_, verdicts, repeat(None))))
+        misses = list(compress(range(len(hexes)), map(not_, same)))
         fresh = self.identifier.identify_many(
             [hexes[i] for i in misses],
-            [clean_text(flights[i]) for i in misses],
-            [clean_text(registrations[i]) for i in misses],
-            [db_flags_of(flags[i]) for i in misses],
+            [clean_text(inputs[i][0]) for i in misses],
+            [clean_text(inputs[i][1]) for i in misses],
+            [db_flags_of(inputs[i][2]) for i in misses],
         )
         for i, verdict in zip(misses, fresh, strict=True):
             verdicts[i] = verdict
         # Self-sizing: twice the largest snapshot; when full, start again from this
         # snapshot's rows, the ones the next poll repeats.
-        self._raw_limit = max(self._raw_limit, 2 * len(keys))
+        self._raw_limit = max(self._raw_limit, 2 * len(hexes))
         if len(memo) + len(misses) > self._raw_limit:
-            self._raw = dict(zip(keys, cast(list[Verdict], verdicts), strict=True))
-        else:
-            memo.update(zip([keys[i] for i in misses], fresh, strict=True))
+            memo = self._raw = {}
+            misses = list(range(len(hexes)))
+        for i in misses:
+            memo[hexes[i]] = (inputs[i], cast(Verdict, verdicts[i]))
         return cast(list[Verdict], verdicts)
