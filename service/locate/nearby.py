@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from service.locate.boundaries import Boundaries
-from service.locate.depth import haversine_km
+from service.locate.depth import Segments, haversine_km
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -72,14 +72,12 @@ class NearbyBorders:
         reusable, moved_km = self._reusable(keys, indexes, lat, lon)
         self.hits += int(reusable.sum())
         self.misses += int((~reusable).sum())
-        for index in np.unique(indexes).tolist():
-            in_country = indexes == index
-            hit = np.flatnonzero(in_country & reusable)
-            if hit.size:
-                result[hit] = self._from_cache(keys, index, hit, lat, lon, moved_km)
-            miss = np.flatnonzero(in_country & ~reusable)
-            if miss.size:
-                result[miss] = self._measure(keys, index, miss, lat, lon)
+        hit = np.flatnonzero(reusable)
+        if hit.size:  # every country at once: the cost is mostly per numpy call
+            result[hit] = self._from_cache(keys, hit, lat, lon, moved_km)
+        for index in np.unique(indexes[~reusable]).tolist():
+            miss = np.flatnonzero((indexes == index) & ~reusable)
+            result[miss] = self._measure(keys, index, miss, lat, lon)
         return result
 
     def forget(self, key: str) -> None:
@@ -109,21 +107,24 @@ class NearbyBorders:
     def _from_cache(
         self,
         keys: Sequence[str],
-        index: int,
         rows: IntArray,
         lat: FloatArray,
         lon: FloatArray,
         moved_km: FloatArray,
     ) -> FloatArray:
-        candidates = []
-        for row, moved in zip(rows.tolist(), moved_km[rows].tolist(), strict=True):
+        by_country: dict[int, list[tuple[int, IntArray]]] = {}
+        for i, (row, moved) in enumerate(zip(rows.tolist(), moved_km[rows].tolist(), strict=True)):
             entry = self._entries[keys[row]]
             reach = entry.depth_km + 2.0 * moved + _SLACK_KM
-            candidates.append(entry.segments[: int(entry.lower.searchsorted(reach, "right"))])
-        point = np.repeat(np.arange(rows.size), [c.size for c in candidates])
-        segment = np.concatenate(candidates)
-        segments = self._boundaries.segments(index)
-        return segments.distance_to(lat[rows], lon[rows], point, segment)
+            near = entry.segments[: int(entry.lower.searchsorted(reach, "right"))]
+            by_country.setdefault(entry.index, []).append((i, near))
+        parts, points = [], []
+        for index, cached in by_country.items():
+            parts.append((self._boundaries.segments(index), np.concatenate([c for _, c in cached])))
+            points.append(np.repeat([i for i, _ in cached], [c.size for _, c in cached]))
+        segments = Segments.gathered(parts)
+        point = np.concatenate(points)
+        return segments.distance_to(lat[rows], lon[rows], point, np.arange(point.size))
 
     def _measure(
         self, keys: Sequence[str], index: int, rows: IntArray, lat: FloatArray, lon: FloatArray
