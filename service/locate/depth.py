@@ -156,13 +156,21 @@ class Segments:
         return lower
 
     def distance_to(
-        self, lat: FloatArray, lon: FloatArray, point: IntArray, segment: IntArray
+        self,
+        lat: FloatArray,
+        lon: FloatArray,
+        point: IntArray,
+        segment: IntArray,
+        upper_km: FloatArray | None = None,
     ) -> FloatArray:
-        """Per point, the ellipsoidal km to the nearest of its (point, segment) pairs."""
+        """Per point, the ellipsoidal km to the nearest of its (point, segment) pairs;
+        `upper_km`, when given, bounds that distance from above (it leaves out more)."""
         # The nearest endpoint bounds the answer from above (an endpoint is a point of
         # the border); only segments that can come closer than it are measured exactly.
         ends = self._endpoint_km(lat[point], lon[point], segment)
         upper = self._group_min(point, ends, lat.size) * _SPHERE_TO_ELLIPSOID_MAX
+        if upper_km is not None:
+            upper = np.minimum(upper, upper_km)
         keep = ends - self._half_km[segment] <= upper[point] / 0.9966 + 0.01
         point, segment = point[keep], segment[keep]
         distance = self._segment_km(lat[point], lon[point], segment)

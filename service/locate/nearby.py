@@ -35,16 +35,22 @@ _ELLIPSOID_MAX = 1.0067
 # which the measured distances may differ from the true ones, so the segment the full
 # measurement finds nearest is always measured.
 _SLACK_KM = 0.05
+_NOWHERE = (0.0, 0.0, 0.0, 0.0)  # the anchor of a row without an entry (not reusable)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class _Entry:
     index: int
     lat: float
     lon: float
-    depth_km: float  # D, the depth measured at (lat, lon)
+    depth_km: float  # D, the depth measured at (lat, lon), the anchor
     segments: IntArray  # by `lower`, ascending
     lower: FloatArray  # a lower bound of each segment's distance from (lat, lon), km
+    # The point last measured from this entry, and its depth: a closer bound than the
+    # anchor's for the next point (see _from_cache).
+    last_lat: float
+    last_lon: float
+    last_depth_km: float
 
 
 class NearbyBorders:
@@ -69,12 +75,12 @@ class NearbyBorders:
         indexes = np.asarray(indexes, dtype=np.int64)
         lon = (lon + 180.0) % 360.0 - 180.0
         result = np.full(lat.size, np.nan)
-        reusable, moved_km = self._reusable(keys, indexes, lat, lon)
+        reusable, moved_km, stepped_km = self._reusable(keys, indexes, lat, lon)
         self.hits += int(reusable.sum())
         self.misses += int((~reusable).sum())
         hit = np.flatnonzero(reusable)
         if hit.size:  # every country at once: the cost is mostly per numpy call
-            result[hit] = self._from_cache(keys, hit, lat, lon, moved_km)
+            result[hit] = self._from_cache(keys, hit, lat, lon, moved_km, stepped_km)
         for index in np.unique(indexes[~reusable]).tolist():
             miss = np.flatnonzero((indexes == index) & ~reusable)
             result[miss] = self._measure(keys, index, miss, lat, lon)
@@ -86,8 +92,9 @@ class NearbyBorders:
 
     def _reusable(
         self, keys: Sequence[str], indexes: IntArray, lat: FloatArray, lon: FloatArray
-    ) -> tuple[npt.NDArray[np.bool_], FloatArray]:
-        """Which rows the cache answers, and how far (at most, km) each has moved."""
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray]:
+        """Which rows the cache answers, and how far (at most, km) each has moved from
+        its anchor and from the point last measured."""
         entries = [self._entries.get(key) for key in keys]
         same = np.array(
             [
@@ -97,12 +104,14 @@ class NearbyBorders:
             dtype=np.bool_,
         )
         if not same.any():
-            return same, np.zeros(lat.size)
-        cached_lat = np.array([e.lat if e is not None else 0.0 for e in entries])
-        cached_lon = np.array([e.lon if e is not None else 0.0 for e in entries])
-        moved_km = haversine_km(cached_lat, cached_lon, lat, lon) * _ELLIPSOID_MAX
+            return same, np.zeros(lat.size), np.zeros(lat.size)
+        anchor = np.array(
+            [(e.lat, e.lon, e.last_lat, e.last_lon) if e else _NOWHERE for e in entries]
+        )
+        moved_km = haversine_km(anchor[:, 0], anchor[:, 1], lat, lon) * _ELLIPSOID_MAX
+        stepped_km = haversine_km(anchor[:, 2], anchor[:, 3], lat, lon) * _ELLIPSOID_MAX
         reusable: npt.NDArray[np.bool_] = same & (2 * moved_km <= self._margin_km)
-        return reusable, moved_km
+        return reusable, moved_km, stepped_km
 
     def _from_cache(
         self,
@@ -111,12 +120,24 @@ class NearbyBorders:
         lat: FloatArray,
         lon: FloatArray,
         moved_km: FloatArray,
+        stepped_km: FloatArray,
     ) -> FloatArray:
+        """The depths of `rows` from their cached segments.
+
+        From the anchor p (depth D) and the point r last measured (depth d), for the
+        point q: depth(q) <= d + |rq| (1-Lipschitz), so the nearest segment lies within
+        min(D + |pq|, d + |rq|) of q, and within min(D + 2 |pq|, d + |rq| + |pq|) of p:
+        only that prefix of the segments (sorted by their distance from p) is measured,
+        and none whose distance from q cannot be under d + |rq|."""
+        entries = [self._entries[keys[row]] for row in rows.tolist()]
+        moved, stepped = moved_km[rows], stepped_km[rows]
+        last = np.array([entry.last_depth_km for entry in entries])
+        anchored = np.array([entry.depth_km for entry in entries])
+        upper = last + stepped
+        reach = (np.minimum(anchored + moved, upper) + moved + _SLACK_KM).tolist()
         by_country: dict[int, list[tuple[int, IntArray]]] = {}
-        for i, (row, moved) in enumerate(zip(rows.tolist(), moved_km[rows].tolist(), strict=True)):
-            entry = self._entries[keys[row]]
-            reach = entry.depth_km + 2.0 * moved + _SLACK_KM
-            near = entry.segments[: int(entry.lower.searchsorted(reach, "right"))]
+        for i, entry in enumerate(entries):
+            near = entry.segments[: int(entry.lower.searchsorted(reach[i], "right"))]
             by_country.setdefault(entry.index, []).append((i, near))
         parts, points = [], []
         for index, cached in by_country.items():
@@ -124,7 +145,15 @@ class NearbyBorders:
             points.append(np.repeat([i for i, _ in cached], [c.size for _, c in cached]))
         segments = Segments.gathered(parts)
         point = np.concatenate(points)
-        return segments.distance_to(lat[rows], lon[rows], point, np.arange(point.size))
+        at_lat, at_lon = lat[rows], lon[rows]
+        depth = segments.distance_to(
+            at_lat, at_lon, point, np.arange(point.size), upper + _SLACK_KM
+        )
+        for entry, q_lat, q_lon, q_depth in zip(
+            entries, at_lat.tolist(), at_lon.tolist(), depth.tolist(), strict=True
+        ):
+            entry.last_lat, entry.last_lon, entry.last_depth_km = q_lat, q_lon, q_depth
+        return depth
 
     def _measure(
         self, keys: Sequence[str], index: int, rows: IntArray, lat: FloatArray, lon: FloatArray
@@ -143,7 +172,8 @@ class NearbyBorders:
             zip(np.split(segment, splits), np.split(lower, splits), strict=True)
         ):
             row, order = int(rows[i]), np.argsort(bound, kind="stable")
+            p_lat, p_lon, p_depth = float(lat[row]), float(lon[row]), float(depth[i])
             self._entries[keys[row]] = _Entry(
-                index, float(lat[row]), float(lon[row]), float(depth[i]), near[order], bound[order]
+                index, p_lat, p_lon, p_depth, near[order], bound[order], p_lat, p_lon, p_depth
             )
         return depth

@@ -371,7 +371,7 @@ def test_nearby_borders_give_exactly_the_full_measurement(boundaries: Boundaries
     lon = np.array([s[1] for s in starts])
     keys = [f"a{i:05x}" for i in range(lat.size)]
     cache = NearbyBorders(boundaries, margin_km=20.0)
-    for step in range(12):
+    for step in range(24):
         # Mostly a few km per poll; now and then a 60 km leap that must refresh the cache.
         km = np.where(rng.uniform(size=lat.size) < 0.1, 60.0, rng.uniform(0, 6, lat.size))
         heading = rng.uniform(0, 2 * np.pi, lat.size)
