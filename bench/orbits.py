@@ -11,7 +11,8 @@ Mexico, a third of them on racetracks, then measures in a fresh process:
     locate, track, detect, notify) with the shipped config and the in-memory store,
     `build_app` not counted;
   - the peak resident memory of that process.
-It prints positions per second, the replay/json.loads time ratio, and the ratios of the
+Times are CPU time (`time.process_time`: a busy machine moves wall time by 2x). It prints
+positions per second, the replay/json.loads time ratio, and the ratios of the
 longest recording to the shortest per hour of recording (1.0: flat). Asserts nothing.
 """
 

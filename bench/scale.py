@@ -6,7 +6,8 @@ its ratio to msgspec's typed decode of the same bytes.
 For each size, a readsb `aircraft.json` feed of that many aircraft (a typical mixed
 feed, see bench/README.md) is polled several times, the aircraft moving 10 s between
 polls. Each poll is timed as a live poll runs it: the response bytes through
-`decode_snapshot` (the feed's limits raised so that no size is refused), the `Fuser`
+`decode_snapshot(lazy=True)` as the adapters call it (Position objects only for the
+rows the pipeline reads; the feed's limits raised so that no size is refused), the `Fuser`
 that merges the sources, and `Pipeline.process` (identify, locate, track, detect,
 alerts), on a pipeline built by `build_app` with the default config. The first poll
 is cold and not counted. The same bytes are then decoded by a `msgspec.json.Decoder`
