@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from service.feeds import normalise
 from service.feeds.columns import PositionColumns
 from service.feeds.fuse import Fuser, newest_per_aircraft
-from service.feeds.readsb import decode_snapshot
+from service.feeds.readsb import FeedDecodeError, decode_snapshot
 from service.identify import Identifier
 from service.identify.candidates import CandidateBook
 from service.identify.select import Selector
 from service.models import Identity, Position, Snapshot
 from tests.feeds.test_fast_path import FAST_RECORDS, NOW, assert_same
+from tests.feeds.test_fuzz import HOSTILE_FRAGMENTS, JSON, RECORDS, v2
 
 _SETTINGS = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
@@ -178,3 +179,33 @@ def test_columns_read_as_a_sequence_of_positions() -> None:
     assert len(positions) == 1 and positions[0].on_ground and positions[-1:] == [positions[0]]
     assert [p.hex for p in positions] == ["ae0001"] and isinstance(positions[0], Position)
     assert positions.__eq__(5) is NotImplemented and "1 rows" in repr(positions)
+
+
+def _outcome(data: bytes, lazy: bool) -> object:
+    try:
+        snapshot = decode_snapshot(data, source="fuzz", lazy=lazy)
+    except FeedDecodeError as exc:
+        return exc.reason
+    return (snapshot.now, list(snapshot.positions), snapshot.rejected)
+
+
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=st.lists(
+        st.sampled_from(HOSTILE_FRAGMENTS)
+        | JSON.map(lambda v: json.dumps(v).encode())
+        | RECORDS.map(lambda r: json.dumps(r).encode()),
+        max_size=6,
+    )
+)
+def test_hostile_responses_decode_lazily_as_eagerly(records: list[bytes]) -> None:
+    """Whatever the records, the lazy decode raises the same typed error or gives the
+    same positions (built in full) and reject counts as the eager one."""
+    data = v2(records)
+    assert _outcome(data, lazy=True) == _outcome(data, lazy=False)
+
+
+@settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=512))
+def test_any_bytes_decode_lazily_as_eagerly(data: bytes) -> None:
+    assert _outcome(data, lazy=True) == _outcome(data, lazy=False)
