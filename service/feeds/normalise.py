@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import attrgetter, is_not
 from typing import Final, NamedTuple
 
@@ -462,7 +462,8 @@ def _cleaned(
         return list(map(cache.__getitem__, values))
     except KeyError:
         pass
-    for value in set(values).difference(cache):
+    # The few new values, found in C without hashing the whole column into a set.
+    for value in set(filterfalse(cache.__contains__, values)):
         cache[value] = clean(value)
     return list(map(cache.__getitem__, values))
 
