@@ -1,6 +1,6 @@
 """Retention: track points older than `history.points_retention_days` and episodes
 older than `history.episodes_retention_days` are deleted (0 keeps them forever).
-The service prunes once at start and then daily; `borderwatch history prune` on demand.
+The service prunes a minute after it started and then daily; `borderwatch history prune` on demand.
 """
 
 from __future__ import annotations

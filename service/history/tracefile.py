@@ -86,14 +86,17 @@ def decode_trace(data: bytes, source: str = "import") -> TraceFile:
         document = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         raise TraceError(f"not JSON ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise TraceError("not a trace file: JSON nested too deep") from None
     if not isinstance(document, dict):
         raise TraceError("not a trace file: the JSON is not an object")
     hex_ = document.get("icao")
     if not isinstance(hex_, str) or not is_address(hex_.lower()):
         raise TraceError("not a trace file: no valid `icao` address")
     base = document.get("timestamp")
-    if isinstance(base, bool) or not isinstance(base, int | float) or not math.isfinite(base):
+    if not _number(base):
         raise TraceError("not a trace file: no numeric `timestamp`")
+    assert isinstance(base, int | float)
     trace = document.get("trace")
     if not isinstance(trace, list):
         raise TraceError("not a trace file: no `trace` array")
@@ -151,8 +154,14 @@ def _record(
     )  # fmt: skip
 
 
+_MAX_NUMBER: Final = 2.0**53  # beyond any time, coordinate or speed (and a float holds it)
+
+
 def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number a float holds (10**400 is valid JSON; no float holds it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) <= _MAX_NUMBER if isinstance(value, int) else math.isfinite(value)
 
 
 def _text(value: object) -> str | None:

@@ -118,12 +118,14 @@ class HistoryWriter:
         on_drop: Callable[[str, int], None] | None = None,
         retention: Retention | None = None,
         prune_every_s: float = 86400.0,
+        first_prune_s: float = 60.0,
     ) -> None:
         """Opens the file now (raises HistoryError); `on_drop(reason, rows)` is told of
         every row dropped (the metrics); `retention` is applied at start and then every
-        `prune_every_s` (wall clock)."""
+        `first_prune_s` after the start (not during it) and then every `prune_every_s`."""
         self.retention = retention
         self.prune_every_s = prune_every_s
+        self.first_prune_s = first_prune_s
         self.path = path
         self.batch_rows = batch_rows
         self.flush_interval_s = flush_interval_s
@@ -185,7 +187,7 @@ class HistoryWriter:
         points: list[PointRow] = []
         episodes: list[EpisodeRow] = []
         deadline: float | None = None
-        next_prune = time.monotonic()
+        next_prune = time.monotonic() + self.first_prune_s
         try:
             while True:
                 if self.retention is not None and time.monotonic() >= next_prune:
