@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +44,13 @@ def register(commands: Any) -> None:
         "the exit status is then 2 (0 when every file was imported).",
     )
     load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="files played at once, each in a process of its own (default: the CPUs)",
+    )
     load.add_argument(
         "--watch-all",
         action="store_true",
@@ -194,7 +202,7 @@ def import_command(args: argparse.Namespace) -> int:
         history = build_history(settings, pipeline, None, wait=True)
     except HistoryError as exc:
         raise RuntimeFailure(str(exc)) from None
-    before = _counts(history.writer.reader())
+    before = _counts(history.file.reader())
 
     def refused(path: Path, why: str) -> None:
         print(f"borderwatch: {path}: {why}", file=sys.stderr)
@@ -209,20 +217,21 @@ def import_command(args: argparse.Namespace) -> int:
                 watch_all=args.watch_all,
                 progress=Progress(),
                 refused=refused,
+                jobs=max(1, args.jobs),
             )
         )
-        after = _counts(history.writer.reader())
+        after = _counts(history.file.reader())
     finally:
         history.close()
     rejected = sum(summary.rejected.values())
     print(
         f"imported {summary.files} of {len(args.files)} files: {summary.positions:,} positions "
         f"({rejected:,} rejected) in {summary.seconds:.1f} s; history "
-        f"{history.writer.path}: +{after[0] - before[0]:,} track points, "
+        f"{history.file.path}: +{after[0] - before[0]:,} track points, "
         f"+{after[1] - before[1]:,} episodes"
         + (
-            f"; {sum(history.writer.dropped.values()):,} rows not written"
-            if history.writer.dropped
+            f"; {sum(history.file.dropped.values()):,} rows not written"
+            if history.file.dropped
             else ""
         )
     )

@@ -13,16 +13,21 @@ replay counts them.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from service import logs
 from service.app import build_pipeline
 from service.backtest.runner import prepare, scan
-from service.history.recorder import Recorder
+from service.history.recorder import EpisodeRow, PointRow, Recorder
 from service.history.tap import History
 from service.history.tracefile import (
     TraceError,
@@ -81,24 +86,26 @@ async def import_files(
     watch_all: bool = False,
     progress: Progress | None = None,
     refused: Callable[[Path, str], None] | None = None,
+    jobs: int = 1,
 ) -> ImportSummary:
-    """Import each file in turn; `refused(path, why)` hears of each file skipped.
-    With `watch_all` every address in a file counts as a government aircraft (for
-    development recordings of civil traffic)."""
+    """Import each file; `refused(path, why)` hears of each file skipped. With
+    `watch_all` every address in a file counts as a government aircraft (for
+    development recordings of civil traffic). With `jobs` > 1 and several files, that
+    many worker processes play the files (a pipeline each) and this process writes
+    their rows: the file has one writer."""
     progress = progress or _Quiet()
     summary = ImportSummary()
     began = time.perf_counter()
-    for path in paths:
-        try:
-            played = await _import_one(settings, boundaries, path, history, watch_all, progress)
-        except (OSError, TraceError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            summary.refused.append((path, why))
+    if jobs > 1 and len(paths) > 1:
+        outcomes = _in_workers(settings, paths, history, watch_all, progress, jobs)
+    else:
+        outcomes = _in_turn(settings, boundaries, paths, history, watch_all, progress)
+    async for path, played in outcomes:
+        if isinstance(played, str):
+            summary.refused.append((path, played))
             if refused is not None:
-                refused(path, why)
+                refused(path, played)
             continue
-        finally:
-            progress.finish()
         summary.files += 1
         summary.snapshots += played.snapshots
         summary.positions += played.positions
@@ -107,6 +114,107 @@ async def import_files(
     history.writer.flush()
     summary.seconds = time.perf_counter() - began
     return summary
+
+
+async def _in_turn(
+    settings: Settings,
+    boundaries: Boundaries,
+    paths: Sequence[Path],
+    history: History,
+    watch_all: bool,
+    progress: Progress,
+) -> AsyncIterator[tuple[Path, _Played | str]]:
+    for path in paths:
+        try:
+            yield path, await _import_one(settings, boundaries, path, history, watch_all, progress)
+        except (OSError, TraceError) as exc:
+            yield path, _why(exc)
+        finally:
+            progress.finish()
+
+
+def _why(exc: OSError | TraceError) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+class _Collector:
+    """An import worker's sink: the rows, kept for the process that writes the file."""
+
+    def __init__(self) -> None:
+        self.points: list[PointRow] = []
+        self.episodes: list[EpisodeRow] = []
+
+    def put(
+        self, points: list[PointRow], episodes: list[EpisodeRow], *, wait: bool = False
+    ) -> bool:
+        self.points.extend(points)
+        self.episodes.extend(episodes)
+        return True
+
+    def flush(self, timeout_s: float | None = None) -> bool:
+        return True
+
+    def close(self, timeout_s: float | None = None) -> None:
+        pass
+
+
+_WORKER_BOUNDARIES: dict[Path, Boundaries] = {}
+
+
+def _worker_logs() -> None:
+    """A worker logs problems only (what it plays is summed up by the parent)."""
+    logs.configure(level="warning", json=not sys.stderr.isatty())
+
+
+def _worker(
+    settings: Settings, path: Path, watch_all: bool
+) -> tuple[Path, _Played | str, list[PointRow], list[EpisodeRow]]:
+    """One file in a worker process: (it, what was played or why not, the rows)."""
+    where = settings.boundaries.path
+    boundaries = _WORKER_BOUNDARIES.get(where)
+    if boundaries is None:
+        boundaries = _WORKER_BOUNDARIES[where] = Boundaries.load(where)
+    history = settings.history
+    sink = _Collector()
+    tap = History(sink, Recorder(history.sample_s, history.gap_s), {}, wait=True)
+    try:
+        played: _Played | str = asyncio.run(
+            _import_one(settings, boundaries, path, tap, watch_all, _Quiet())
+        )
+    except (OSError, TraceError) as exc:
+        played = _why(exc)
+    return path, played, sink.points, sink.episodes
+
+
+async def _in_workers(
+    settings: Settings,
+    paths: Sequence[Path],
+    history: History,
+    watch_all: bool,
+    progress: Progress,
+    jobs: int,
+) -> AsyncIterator[tuple[Path, _Played | str]]:
+    loop = asyncio.get_running_loop()
+    # spawn: this process runs the writer thread, which a fork would copy mid-stride.
+    context = multiprocessing.get_context("spawn")
+    progress.start(f"{len(paths)} files", len(paths))
+    done = 0
+    try:
+        with ProcessPoolExecutor(
+            min(jobs, len(paths)), mp_context=context, initializer=_worker_logs
+        ) as pool:
+            running = [
+                loop.run_in_executor(pool, _worker, settings, path, watch_all) for path in paths
+            ]
+            for future in asyncio.as_completed(running):
+                path, played, points, episodes = await future
+                if not isinstance(played, str):
+                    await asyncio.to_thread(history.writer.put, points, episodes, wait=True)
+                done += 1
+                progress.update(done)
+                yield path, played
+    finally:
+        progress.finish()
 
 
 @dataclass(slots=True)

@@ -101,40 +101,59 @@ def hours_abroad(
     the most hours abroad first."""
     key = _KEYS[by]
     where, params = _window(filters, "time")
-    # Points up to one gap after the window still close its last intervals.
-    outer = [w for w in where if not w.startswith("time <")]
-    outer_params = [p for w, p in zip(where, params, strict=True) if not w.startswith("time <")]
+    # Points up to one gap after the window still close its last intervals; the
+    # window's own bounds apply to each interval's earlier point.
+    inner = [w for w in where if not w.startswith("time <")]
+    inner_params = [p for w, p in zip(where, params, strict=True) if not w.startswith("time <")]
     if filters.until is not None:
-        outer.append("time < ?")
-        outer_params.append(filters.until + filters.gap_s)
+        inner.append("time < ?")
+        inner_params.append(filters.until + filters.gap_s)
+    bounds = ["time < ?"] if filters.until is not None else []
+    bounds_params = [filters.until] if filters.until is not None else []
+    # Only the columns the sums need go through the window (each costs in its sort).
     legs = f"""
         WITH p AS (
-            SELECT hex, time, country, state, operator, callsign, registration,
+            SELECT {key} AS key, time, country, state,
                    lead(time) OVER (PARTITION BY hex ORDER BY time) - time AS dt
-            FROM {schema.POINTS} {_where(outer)}
+            FROM {schema.POINTS} {_where(inner)}
         )
-        SELECT {key} AS key,
+        SELECT key,
                CASE WHEN country IS NOT NULL AND state IS NOT NULL AND country <> state
                     THEN country END AS abroad_in,
-               sum(dt) AS seconds,
-               any_value(callsign) AS callsign, any_value(registration) AS registration
+               sum(dt) AS seconds
         FROM p
-        {_where([*where, "dt IS NOT NULL", "dt <= ?"])}
+        {_where([*bounds, "dt IS NOT NULL", "dt <= ?"])}
         GROUP BY ALL
     """
     rows: dict[str, HoursRow] = {}
-    found = con.execute(legs, [*outer_params, *params, filters.gap_s]).fetchall()
-    for key_value, abroad_in, seconds, callsign, registration in found:
+    found = con.execute(legs, [*inner_params, *bounds_params, filters.gap_s]).fetchall()
+    for key_value, abroad_in, seconds in found:
         row = rows.get(key_value)
         if row is None:
-            label = (callsign or registration or key_value) if by == "aircraft" else key_value
-            row = rows[key_value] = HoursRow(key=key_value, label=label)
+            row = rows[key_value] = HoursRow(key=key_value, label=key_value)
         row.flight_s += seconds
         if abroad_in is not None:
             row.abroad_s += seconds
             row.by_country_s[abroad_in] = row.by_country_s.get(abroad_in, 0.0) + seconds
     _count_episodes(con, by, filters, rows)
+    if by == "aircraft" and rows:
+        _label_aircraft(con, filters, rows)
     return sorted(rows.values(), key=lambda r: (-r.abroad_s, -r.flight_s, r.key))
+
+
+def _label_aircraft(
+    con: duckdb.DuckDBPyConnection, filters: Filters, rows: dict[str, HoursRow]
+) -> None:
+    """Each aircraft's label: the callsign it flew under last, else its registration."""
+    where, params = _window(filters, "time")
+    query = f"""
+        SELECT hex, arg_max(callsign, time), arg_max(registration, time)
+        FROM {schema.POINTS} {_where(where)} GROUP BY hex
+    """
+    for hex_, callsign, registration in con.execute(query, params).fetchall():
+        row = rows.get(hex_)
+        if row is not None:
+            row.label = callsign or registration or hex_
 
 
 def _count_episodes(

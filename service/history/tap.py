@@ -9,6 +9,7 @@ crash adds nothing, and whatever the crash kept from the file is filled in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import msgspec
 import structlog
@@ -26,12 +27,25 @@ from service.track.fleet import Aircraft, Fleet
 log = structlog.get_logger(__name__)
 
 
+class RowSink(Protocol):
+    """Where a `History` hands its rows: the file's writer, or an import worker's
+    collector (service/history/importer.py)."""
+
+    def put(
+        self, points: list[PointRow], episodes: list[EpisodeRow], *, wait: bool = False
+    ) -> bool: ...
+
+    def flush(self, timeout_s: float | None = None) -> bool: ...
+
+    def close(self, timeout_s: float | None = None) -> None: ...
+
+
 class History:
     """Feeds the history writer from the pipeline (`observe`) and from the store."""
 
     def __init__(
         self,
-        writer: HistoryWriter,
+        writer: RowSink,
         recorder: Recorder,
         rule_types: dict[str, str],
         metrics: Metrics | None = None,
@@ -107,6 +121,12 @@ class History:
                 continue  # not a payload of this version: nothing to write again
         self.writer.put(points, episodes, wait=True)
         return len(points), len(episodes)
+
+    @property
+    def file(self) -> HistoryWriter:
+        """The writer of the history file (reads for the API, the file's path)."""
+        assert isinstance(self.writer, HistoryWriter), "a collecting history has no file"
+        return self.writer
 
     def close(self, timeout_s: float | None = None) -> None:
         """Write the held last points and everything waiting, then close the file."""

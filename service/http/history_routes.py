@@ -69,7 +69,7 @@ async def _answer(
     history = context_of(request).app.history
     if history is None:
         return _error(503, "history_unavailable", "this service keeps no history (history.enabled)")
-    con = history.writer.reader()
+    con = history.file.reader()
     try:
         body = await asyncio.to_thread(query, con)
     except duckdb.Error as exc:
