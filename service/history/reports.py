@@ -101,32 +101,19 @@ def hours_abroad(
     the most hours abroad first."""
     key = _KEYS[by]
     where, params = _window(filters, "time")
-    # Points up to one gap after the window still close its last intervals; the
-    # window's own bounds apply to each interval's earlier point.
-    inner = [w for w in where if not w.startswith("time <")]
-    inner_params = [p for w, p in zip(where, params, strict=True) if not w.startswith("time <")]
-    if filters.until is not None:
-        inner.append("time < ?")
-        inner_params.append(filters.until + filters.gap_s)
-    bounds = ["time < ?"] if filters.until is not None else []
-    bounds_params = [filters.until] if filters.until is not None else []
-    # Only the columns the sums need go through the window (each costs in its sort).
+    # Each point's interval to the aircraft's next stored point is kept with it
+    # (`next_s`, service/history/schema.py): a scan, no sort.
     legs = f"""
-        WITH p AS (
-            SELECT {key} AS key, time, country, state,
-                   lead(time) OVER (PARTITION BY hex ORDER BY time) - time AS dt
-            FROM {schema.POINTS} {_where(inner)}
-        )
-        SELECT key,
+        SELECT {key} AS key,
                CASE WHEN country IS NOT NULL AND state IS NOT NULL AND country <> state
                     THEN country END AS abroad_in,
-               sum(dt) AS seconds
-        FROM p
-        {_where([*bounds, "dt IS NOT NULL", "dt <= ?"])}
+               sum(next_s) AS seconds
+        FROM {schema.POINTS}
+        {_where([*where, "next_s IS NOT NULL", "next_s <= ?"])}
         GROUP BY ALL
     """
     rows: dict[str, HoursRow] = {}
-    found = con.execute(legs, [*inner_params, *bounds_params, filters.gap_s]).fetchall()
+    found = con.execute(legs, [*params, filters.gap_s]).fetchall()
     for key_value, abroad_in, seconds in found:
         row = rows.get(key_value)
         if row is None:

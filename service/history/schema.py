@@ -53,6 +53,10 @@ POINT_COLUMNS: Final = (
     ("registration", "VARCHAR"),
     ("operator", "VARCHAR"),
 )
+# Kept by the writer, not written by the recorder: seconds from the point to the same
+# aircraft's next stored point (NULL for its last). The reports sum these, so a year's
+# report is one scan with no sort.
+POINT_DERIVED: Final = (("next_s", "DOUBLE"),)
 EPISODE_NAMES: Final = tuple(name for name, _ in EPISODE_COLUMNS)
 POINT_NAMES: Final = tuple(name for name, _ in POINT_COLUMNS)
 
@@ -65,7 +69,7 @@ def _table(name: str, columns: tuple[tuple[str, str], ...], key: str) -> str:
 DDL: Final = (
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
     _table(EPISODES, EPISODE_COLUMNS, "hex, rule_id, start"),
-    _table(POINTS, POINT_COLUMNS, "hex, time"),
+    _table(POINTS, POINT_COLUMNS + POINT_DERIVED, "hex, time"),
 )
 
 # An episode written again keeps what it knew and adds what is new: an end once
@@ -89,6 +93,26 @@ def _upsert_episodes() -> str:
 
 UPSERT_EPISODES: Final = _upsert_episodes()
 INSERT_POINTS: Final = (
-    f"INSERT INTO {POINTS} SELECT {', '.join(POINT_NAMES)} FROM batch "
-    "ON CONFLICT (hex, time) DO NOTHING"
+    f"INSERT INTO {POINTS} ({', '.join(POINT_NAMES)}) SELECT {', '.join(POINT_NAMES)} "
+    "FROM batch ON CONFLICT (hex, time) DO NOTHING"
 )
+# After points were inserted (`batch` holds them): `next_s` again for each aircraft of
+# the batch, from the stored point before its first new one to the stored point after
+# its last (which keeps its own `next_s`). Points may come in any order (imports).
+UPDATE_NEXT: Final = f"""
+UPDATE {POINTS} SET next_s = n.next_s FROM (
+    SELECT p.hex, p.time, r.hi, r.has_next,
+           lead(p.time) OVER (PARTITION BY p.hex ORDER BY p.time) - p.time AS next_s
+    FROM {POINTS} p JOIN (
+        SELECT b.hex,
+               coalesce((SELECT max(q.time) FROM {POINTS} q
+                         WHERE q.hex = b.hex AND q.time < b.lo), b.lo) AS lo,
+               coalesce((SELECT min(q.time) FROM {POINTS} q
+                         WHERE q.hex = b.hex AND q.time > b.hi), b.hi) AS hi,
+               EXISTS (SELECT 1 FROM {POINTS} q WHERE q.hex = b.hex AND q.time > b.hi)
+                   AS has_next
+        FROM (SELECT hex, min(time) AS lo, max(time) AS hi FROM batch GROUP BY hex) b
+    ) r ON p.hex = r.hex AND p.time BETWEEN r.lo AND r.hi
+) n
+WHERE {POINTS}.hex = n.hex AND {POINTS}.time = n.time AND NOT (n.has_next AND n.time = n.hi)
+"""

@@ -85,6 +85,7 @@ def write_batch(
         if unique_points:
             con.register("batch", _typed_points(unique_points))
             con.execute(schema.INSERT_POINTS)
+            con.execute(schema.UPDATE_NEXT)
             con.unregister("batch")
         if merged:
             con.register("batch", _columns(list(merged.values()), schema.EPISODE_NAMES))
