@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from service.cli import main
 from service.history.reports import Filters, hours_abroad
 from service.history.writer import connect
 from service.locate import Boundaries
@@ -19,6 +20,8 @@ from tests.history.support import (
     raw_positions,
     table_counts,
 )
+from tests.runtime.support import service_env
+from tests.support.paths import ROOT
 
 TROY = "ae2fd0"
 MINUTE_H = 1 / 60
@@ -101,7 +104,7 @@ HAND_COMPUTED = (8070, 65)
 
 
 def test_bad_files_are_named_and_the_import_goes_on(
-    boundaries_path: Path, troy701_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    boundaries_path: Path, troy701_path: Path, tmp_path: Path
 ) -> None:
     history_file = tmp_path / "history.duckdb"
     config = tmp_path / "config.yaml"
@@ -120,15 +123,19 @@ def test_bad_files_are_named_and_the_import_goes_on(
     broken_trace.write_bytes(gzip.compress(b'{"icao": "ae2fd0", "timestamp": 1, "trace": 5}'))
     missing = tmp_path / "missing.jsonl"
     files = [str(not_json), str(troy701_path), str(broken_trace), str(missing)]
-    code = main(["history", "import", "--config", str(config), *files])
-    captured = capsys.readouterr()
-    assert code == 2
-    errors = captured.err.strip().splitlines()
+    # Two processes play the four files (the parallel import), this one writes.
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "history", "import", "--jobs", "2",
+         "--config", str(config), *files],
+        cwd=ROOT, env=service_env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    errors = done.stderr.strip().splitlines()
     assert errors == [
         f"borderwatch: {not_json}: not a recording or trace file: no snapshot in 2 lines",
         f"borderwatch: {broken_trace}: not a trace file: no `trace` array",
         f"borderwatch: {missing}: No such file or directory",
     ]
-    summary = captured.out.strip().splitlines()
+    summary = done.stdout.strip().splitlines()
     assert len(summary) == 1 and summary[0].startswith("imported 1 of 4 files: 9,095 positions")
     assert table_counts(history_file)[1] >= 1  # TROY701's episode, despite the others
