@@ -74,7 +74,8 @@ RUN pip wheel --no-deps --no-build-isolation --wheel-dir /dist . \
 # 4. The runtime image: the venv, the geography and the default config, as a non-root
 #    user. Compose mounts ./config over /app/config read-only (docs/deployment.md).
 FROM ${PYTHON_IMAGE}
-RUN useradd --system --uid 10001 --home /app borderwatch
+RUN useradd --system --uid 10001 --home /app borderwatch \
+    && mkdir -p /app/history && chown borderwatch:borderwatch /app/history
 WORKDIR /app
 COPY --from=venv /opt/venv /opt/venv
 COPY --from=geography /app/var/boundaries.bin.gz /app/var/towns.tsv.gz /app/var/
@@ -87,6 +88,7 @@ ENV BORDERWATCH_COMMIT=${BORDERWATCH_COMMIT} \
     PYTHONDONTWRITEBYTECODE=1 \
     BORDERWATCH_BOUNDARIES=/app/var/boundaries.bin.gz \
     BORDERWATCH_TOWNS=/app/var/towns.tsv.gz \
+    BORDERWATCH_HISTORY=/app/history/history.duckdb \
     BORDERWATCH_CONFIG=/app/config/borderwatch.yaml
 LABEL org.opencontainers.image.title="borderwatch" \
       org.opencontainers.image.description="Alerts for state aircraft crossing borders" \

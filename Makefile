@@ -60,8 +60,14 @@ $(DEMO_RECORDING): demo/troy701.py demo/traffic.py demo/flightsim.py demo/geo.py
 
 recording: $(DEMO_RECORDING)
 
+# The demo's own history file (docs/history.md), beside the recording.
+DEMO_HISTORY := $(CURDIR)/var/demo-history.duckdb
+
 demo: install boundaries recording
 	$(BIN)/borderwatch replay $(DEMO_RECORDING) | $(BIN)/python demo/show.py
+	@echo
+	BORDERWATCH_HISTORY=$(DEMO_HISTORY) $(BIN)/borderwatch history import $(DEMO_RECORDING)
+	BORDERWATCH_HISTORY=$(DEMO_HISTORY) $(BIN)/borderwatch report hours-abroad --since 2025-08-13 --until 2025-08-13
 
 # The README's pictures: the TROY701 entry map and a rendering of the Discord message.
 images: install boundaries recording
@@ -95,6 +101,7 @@ bench: install boundaries
 	$(BIN)/python bench/orbits.py
 	$(BIN)/python bench/flood.py
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/history.py
 	$(BIN)/python bench/state_soak.py 6
 
 # Hours of feed time through the pipeline: time and memory per hour (about 10 minutes).

@@ -21,6 +21,10 @@ from service.feeds import running
 from service.feeds.normalise import REJECT_REASONS
 from service.feeds.running import RunningFeed
 from service.feeds.status import FeedStatus
+from service.history.recorder import Recorder
+from service.history.retention import Retention
+from service.history.tap import History
+from service.history.writer import HistoryWriter
 from service.identify import Identifier
 from service.identify.candidates import CandidateBook
 from service.identify.lists import ListError, load_lists
@@ -50,6 +54,7 @@ class App:
     boundaries: Boundaries
     pipeline: Pipeline
     maps: MapRenderer
+    history: History | None = None  # the durable history, when `borderwatch run` keeps it
     restored: bool = True  # the saved state is loaded (`borderwatch run` may start without)
 
     @property
@@ -215,6 +220,43 @@ def declare_metrics(app: App, started_at: float) -> None:
         reject_reasons=REJECT_REASONS,
         started_at=started_at,
     )
+
+
+def build_history(
+    settings: Settings, pipeline: Pipeline, metrics: Metrics | None, *, wait: bool = False
+) -> History:
+    """Open the history file (`history.path`) and attach its tap to `pipeline`.
+
+    Raises HistoryError (service.history.writer) when the file cannot be opened.
+    `wait`: an import waits for the writer instead of dropping rows."""
+    history = settings.history
+    on_drop = None
+    if metrics is not None:
+        dropped = metrics.history_dropped
+
+        def on_drop(reason: str, rows: int) -> None:
+            dropped.labels(reason).inc(rows)
+
+    writer = HistoryWriter(
+        history.file(settings.boundaries.path),
+        batch_rows=history.batch_rows,
+        flush_interval_s=history.flush_interval_s,
+        queue_max=history.queue_max,
+        on_drop=on_drop,
+        # An import loads old data on purpose: only the service prunes.
+        retention=None
+        if wait
+        else Retention(history.points_retention_days, history.episodes_retention_days),
+    )
+    tap = History(
+        writer,
+        Recorder(history.sample_s, history.gap_s),
+        {rule.id: rule.type for rule in settings.rules},
+        metrics,
+        wait=wait,
+    )
+    pipeline.history = tap
+    return tap
 
 
 def build_worker(app: App, session: aiohttp.ClientSession) -> OutboxWorker:

@@ -225,6 +225,21 @@ class Metrics:
             ["source"],
             registry=r,
         )
+        self.foreign_airspace_seconds = Counter(
+            "borderwatch_foreign_airspace_seconds",
+            "Seconds flown by followed state aircraft inside another country's sovereign "
+            "airspace, by the aircraft's state, the country and the category (measured "
+            "between consecutive positions closer than history.gap_s).",
+            ["state", "country", "category"],
+            registry=r,
+        )
+        self.history_dropped = Counter(
+            "borderwatch_history_rows_dropped",
+            "History rows (episodes, track points) not written, by reason: queue_full "
+            "(the writer fell behind) or write_failed (the file refused a batch).",
+            ["reason"],
+            registry=r,
+        )
         self.cycle_seconds = Histogram(
             "borderwatch_poll_cycle_duration_seconds",
             "Time from taking a snapshot off the buffer to its notifications being "
@@ -257,6 +272,8 @@ class Metrics:
         success of each feed until its first one, so a feed that never answers goes
         stale instead of having no series at all."""
         self.build_info.labels(version, commit).set(1)
+        for reason in ("queue_full", "write_failed"):
+            self.history_dropped.labels(reason)
         self.snapshots.labels("live")
         self.positions.labels("live")
         for reason in reject_reasons:

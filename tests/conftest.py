@@ -25,6 +25,11 @@ __all__ = ["private_redis"]  # fixtures defined beside their helpers
 
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("BORDERWATCH_TEST_REDIS_PORT", "6379"))
+# A service run by a test (in this process or a child) that names no history file
+# writes one of this test process's own, never var/history.duckdb of the checkout.
+os.environ["BORDERWATCH_HISTORY"] = str(
+    Path(tempfile.mkdtemp(prefix="borderwatch-history-")) / "history.duckdb"
+)
 # Each test flushes this database; parallel runs on one server pick different ones.
 REDIS_DB = int(os.environ.get("BORDERWATCH_TEST_REDIS_DB", "15"))
 

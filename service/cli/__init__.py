@@ -19,6 +19,7 @@ from service.cli import (
     candidates,
     config,
     feeds,
+    history,
     lookup,
     replay,
     run,
@@ -26,7 +27,7 @@ from service.cli import (
 from service.cli.errors import Parser, run_guarded
 
 # In the order `--help` lists them.
-GROUPS = (replay, backtest, config, lookup, candidates, boundaries, feeds, alerts, run)
+GROUPS = (replay, backtest, history, config, lookup, candidates, boundaries, feeds, alerts, run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

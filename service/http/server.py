@@ -45,7 +45,7 @@ def _deadline(seconds: float) -> Middleware:
 def _optional_registrars() -> list[RouteRegistrar]:
     """`add_routes` of optional route modules that exist in this build."""
     found: list[RouteRegistrar] = []
-    for name in ("service.http.alerts_routes",):
+    for name in ("service.http.alerts_routes", "service.http.history_routes"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -11,19 +11,34 @@ store's notification log has the last word).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Protocol
 
 from service.alerts.notification import Notification
 from service.alerts.notifier import Notifier
+from service.detect.events import Event
 from service.detect.rules import Detector, has_open_episode
 from service.feeds.fuse import newest_per_aircraft
 from service.identify.select import Selector
 from service.locate.locator import Locator
 from service.metrics import Metrics
-from service.models import Identity, Snapshot
+from service.models import Identity, Position, Snapshot
 from service.pipeline.stats import Stats
-from service.track.fleet import Fleet
+from service.track.fleet import Aircraft, Fleet
+
+
+class HistoryTap(Protocol):
+    """What the pipeline tells the history (service/history/tap.py), when one is kept."""
+
+    def observe(
+        self,
+        fleet: Fleet,
+        selected: Sequence[tuple[Position, Identity]],
+        events: Sequence[tuple[Aircraft, Event]],
+    ) -> None: ...
+
+    def forget(self, hexes: Iterable[str]) -> None: ...
 
 
 class Pipeline:
@@ -46,6 +61,8 @@ class Pipeline:
         self.notify = notify
         self.metrics = metrics
         self.stats = Stats()
+        # The durable history, when kept (`borderwatch run`, `history import`).
+        self.history: HistoryTap | None = None
 
     async def restore(self) -> None:
         """Load the fleet and the feed clock saved by an earlier run."""
@@ -82,6 +99,9 @@ class Pipeline:
             self.fleet.follow(selected, airspaces, self.reject)
         with self._stage("detect"):
             events = self.detect.detect(self.fleet, now)
+        if self.history is not None:
+            with self._stage("history"):
+                self.history.observe(self.fleet, selected, events)
         with self._stage("alerts"):
             notifications = await self.notify.notify(events)
         self.stats.notifications += len(notifications)
@@ -89,6 +109,8 @@ class Pipeline:
             expired, evicted = await self.fleet.save(now, lambda a: has_open_episode(a.rule_states))
         for hex_ in [*expired, *evicted]:
             self.locate.forget(hex_)
+        if self.history is not None and (expired or evicted):
+            self.history.forget([*expired, *evicted])
         if evicted:
             self.metrics.aircraft_evicted.inc(len(evicted))
         self.metrics.feed_clock.set(now)

@@ -34,6 +34,7 @@ from service.app import (
     App,
     build_app,
     build_feeds,
+    build_history,
     build_worker,
     declare_metrics,
     warm_up,
@@ -42,6 +43,7 @@ from service.deliver.outbox import OutboxWorker
 from service.feeds.fuse import Fuser, dated_after
 from service.feeds.running import fused_emit, new_status
 from service.feeds.status import FeedStatus
+from service.history.writer import HistoryError
 from service.http import build_http_app
 from service.metrics import Metrics
 from service.runtime.buffer import SnapshotBuffer
@@ -79,6 +81,12 @@ async def run_service(
             loop.add_signal_handler(sig, on_signal)
     app = await build_app(settings, Metrics(), deliver=True, restore=False)
     declare_metrics(app, started_at=time.time())
+    if settings.history.enabled:
+        try:
+            app.history = build_history(settings, app.pipeline, app.metrics)
+        except HistoryError as exc:
+            # Alerts matter more than their record: run on without the history.
+            log.error("history.unavailable", error=str(exc))
     feeds = {feed.name: new_status(feed) for feed in settings.feeds if feed.enabled}
     runner = web.AppRunner(
         build_http_app(app, feeds),
@@ -117,6 +125,8 @@ async def run_service(
                 await runner.cleanup()
                 if not now.is_set():
                     await farewell(app)
+        if app.history is not None:
+            await asyncio.to_thread(app.history.close, EXIT_MARGIN_S)
         await app.close()
     log.info("service.stopped")
     return 130 if now.is_set() else 0
@@ -217,4 +227,11 @@ async def restore(app: App) -> None:
             wait = min(RESTORE_RETRY_MAX_S, wait * 2)
             continue
         app.restored = True
+        if app.history is not None:
+            # A crash lost at most the rows not yet written: write again what the
+            # store still holds (idempotent).
+            points, episodes = await app.history.rederive(
+                app.fleet, app.store, app.settings.http.recent_alerts_max
+            )
+            log.info("history.rederived", points=points, episodes=episodes)
         return

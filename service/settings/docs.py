@@ -21,6 +21,7 @@ from service.settings.feeds import (
     SbsFeed,
 )
 from service.settings.fields import ROOT
+from service.settings.history import HistorySettings
 from service.settings.http import HttpSettings
 from service.settings.identify import DesignatorAddition, IdentifySettings
 from service.settings.links import Link
@@ -72,6 +73,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("links[]", Link),
     ("http", HttpSettings),
     ("run", RunSettings),
+    ("history", HistorySettings),
 ]
 
 HEADER = """# Configuration reference

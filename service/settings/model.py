@@ -17,6 +17,7 @@ from service.settings.feeds import FeedSettings
 from service.settings.fields import ROOT, ConfigPath, OptionalSecret, empty_is_none
 from service.settings.fields import Model as _Model
 from service.settings.fields import require_unique as _require_unique
+from service.settings.history import HistorySettings
 from service.settings.http import HttpSettings
 from service.settings.identify import IdentifySettings
 from service.settings.links import DEFAULT_LINKS, Link
@@ -203,6 +204,7 @@ class Settings(_Model):
     )
     http: HttpSettings = HttpSettings()
     run: RunSettings = Field(default_factory=RunSettings)
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
     # Dotted key -> the value as written, where it referred to the environment.
     _references: dict[str, str] = PrivateAttr(default_factory=dict)

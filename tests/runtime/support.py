@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from service.cli.replay import replay
 from service.settings import Settings
+from service.settings.history import HISTORY_ENV
 from tests.support.feeds import RECORDING_AS_LIVE
 
 LINES = 660  # the first 110 minutes of TROY701: the crossing and depth milestones
@@ -100,6 +102,15 @@ class Receiver:
 
     def ids(self) -> list[str]:
         return [n["id"] for n in self.received]
+
+
+def service_env() -> dict[str, str]:
+    """The environment of a `borderwatch run` child: none of the developer's
+    BORDERWATCH_ settings, except the history file this test session chose
+    (tests/conftest.py), so no test writes var/history.duckdb of the checkout."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith("BORDERWATCH_") or k == HISTORY_ENV
+    }
 
 
 def key(body: dict[str, Any]) -> tuple[str, str, int, str]:

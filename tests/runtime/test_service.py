@@ -15,6 +15,7 @@ from aiohttp import web
 from service import __version__
 from service.runtime import run_service
 from service.settings import Settings
+from tests.runtime.support import service_env
 from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.paths import ROOT
@@ -229,7 +230,6 @@ async def test_readyz_reports_not_ready_without_a_fresh_feed(boundaries_path: Pa
 
 
 async def test_sigterm_stops_the_process_gracefully(boundaries_path: Path, tmp_path: Path) -> None:
-    import os
     import signal
     import sys
 
@@ -237,7 +237,7 @@ async def test_sigterm_stops_the_process_gracefully(boundaries_path: Path, tmp_p
     config.write_text(
         f"boundaries: {{path: {boundaries_path}}}\nhttp: {{host: 127.0.0.1, port: {free_port()}}}\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERWATCH_")}
+    env = service_env()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "--log-json", "run", "--config", str(config),
         cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE,

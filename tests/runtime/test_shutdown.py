@@ -30,7 +30,7 @@ from service.runtime import run_service
 from service.runtime.service import EXIT_MARGIN_S
 from service.settings import Settings
 from service.store import KeySpace
-from tests.runtime.support import RULES, Receiver, TroyFeed, expected, troy_lines
+from tests.runtime.support import RULES, Receiver, TroyFeed, expected, service_env, troy_lines
 from tests.support.feeds import RECORDING_AS_LIVE
 from tests.support.net import free_port
 from tests.support.paths import ROOT
@@ -124,7 +124,7 @@ async def test_sigterm_stops_polling_flushes_deliveries_and_saves_state(
                 }
             )
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERWATCH_")}
+        env = service_env()
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "service", "--log-json", "run", "--config", str(config),
             cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE,
@@ -197,7 +197,7 @@ def run_config(
 
 
 async def start(config: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BORDERWATCH_")}
+    env = service_env()
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "--log-json", "run", "--config", str(config),
         cwd=ROOT, env=env, stderr=asyncio.subprocess.DEVNULL,
