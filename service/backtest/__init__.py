@@ -53,14 +53,14 @@ def groups(paths: list[Path]) -> list[tuple[list[Path], list[Path]]]:
     labels: list[Path] = []
     for path in paths:
         is_labels = path.name.endswith(".json") and not path.is_dir()
+        if is_labels and not recordings:
+            raise BacktestError(f"no recordings before {path}")
         if not is_labels and labels:
             found.append((recordings, labels))
             recordings, labels = [], []
         (labels if is_labels else recordings).append(path)
     if recordings and not labels:
         raise BacktestError(f"no labels file (.json) after {recordings[-1]}")
-    if labels and not recordings:
-        raise BacktestError(f"no recordings before {labels[0]}")
     if recordings:
         found.append((recordings, labels))
     if not found:
