@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 
 from service.cli.replay import replay
 from service.detect import foreign_airspace
-from service.detect.events import Event
+from service.detect.events import AirspaceFacts, Event
 from service.models import Identity
 from service.settings import DEFAULT_CONFIG, ForeignAirspaceRule, Settings, load_settings
 from service.track import Track, TrackPoint
@@ -48,7 +49,7 @@ def feed(rule: ForeignAirspaceRule, points: list[TrackPoint]) -> list[Event]:
     return events
 
 
-def trip(legs: list[tuple[str | None, float]]) -> list[TrackPoint]:
+def trip(legs: Sequence[tuple[str | None, float]]) -> list[TrackPoint]:
     """Points every poll through (country, seconds spent there) in turn."""
     points, t = [], T0
     for country, seconds in legs:
@@ -62,7 +63,7 @@ def opened(events: list[Event]) -> list[tuple[str, float]]:
     out = []
     for e in events:
         if e.kind == "opened":
-            assert e.facts is not None and hasattr(e.facts, "country")
+            assert isinstance(e.facts, AirspaceFacts)
             out.append((e.facts.country, e.episode_start))
     return out
 
@@ -178,7 +179,8 @@ async def test_tanker_and_receiver_in_formation_both_enter(
 async def test_entry_while_climbing_out(settings: Settings, tmp_path: Path) -> None:
     # Climbing at 3,000 ft/min and accelerating from 160 kt across the border.
     start = at(BORDER_LAT, -110.0, 12.0, 0.0)
-    snapshots, lat, t = [], start[0], T0
+    snapshots: list[dict[str, Any]] = []
+    lat, t = start[0], T0
     for i in range(60):
         gs = min(160 + 4 * i, 330)
         snapshots.append(
@@ -192,7 +194,7 @@ async def test_entry_while_climbing_out(settings: Settings, tmp_path: Path) -> N
         lat -= gs * 1.852 * POLL_S / 3600 / KM_PER_DEG
         t += POLL_S
     (note,) = await episodes(settings, snapshots, tmp_path)
-    first_inside = next(s["now"] for s in snapshots if s["aircraft"][0]["lat"] < BORDER_LAT)
+    first_inside = _first_inside(snapshots)
     assert abs(_unix(note["area"]["entered_at"]) - first_inside) <= 2 * POLL_S
 
 
@@ -215,7 +217,7 @@ async def test_entry_while_turning_in_a_hold(settings: Settings, tmp_path: Path)
         )
     found = await episodes(settings, snapshots, tmp_path)
     assert found, "no entry while holding"
-    first_inside = next(s["now"] for s in snapshots if s["aircraft"][0]["lat"] < BORDER_LAT)
+    first_inside = _first_inside(snapshots)
     assert abs(_unix(found[0]["area"]["entered_at"]) - first_inside) <= 2 * POLL_S
 
 
@@ -235,6 +237,11 @@ def _hold(s: float, leg: float, radius: float) -> tuple[float, float]:
     s -= leg
     a = s / radius
     return (leg + radius * math.sin(a), radius + radius * math.cos(a))
+
+
+def _first_inside(snapshots: list[dict[str, Any]]) -> float:
+    """When the first position south of the border was reported."""
+    return float(next(s["now"] for s in snapshots if s["aircraft"][0]["lat"] < BORDER_LAT))
 
 
 def _unix(iso: str) -> float:
