@@ -139,12 +139,30 @@ def decode_labels(blob: bytes, source: str) -> dict[str, RecordingLabels]:
 
 
 def load_many(paths: list[Path]) -> dict[str, RecordingLabels]:
-    """Several labels files as one; a later file's entry for a recording replaces an
-    earlier one's (an overlay of corrections goes after the file it corrects)."""
+    """Several labels files as one. A later file's entry for a recording already
+    labelled adds to it (an overlay of corrections goes after the file it corrects):
+    its flights' intervals, crossings, quiet flags and categories are added, its
+    countries joined."""
     merged: dict[str, RecordingLabels] = {}
     for path in paths:
-        merged.update(load_labels(path))
+        for name, labels in load_labels(path).items():
+            merged[name] = _merge(merged[name], labels) if name in merged else labels
     return merged
+
+
+def _merge(base: RecordingLabels, extra: RecordingLabels) -> RecordingLabels:
+    return RecordingLabels(
+        name=base.name,
+        hexes=base.hexes | extra.hexes,
+        orbits=base.orbits + extra.orbits,
+        countries=base.countries | extra.countries,
+        crosses_border=base.crosses_border or extra.crosses_border,
+        crossings=tuple(sorted(base.crossings + extra.crossings, key=lambda c: (c.hex, c.time))),
+        crossing_hexes=base.crossing_hexes | extra.crossing_hexes,
+        quiet=base.quiet | extra.quiet,
+        categories=base.categories + extra.categories,
+        as_configured=base.as_configured or extra.as_configured,
+    )
 
 
 def _recording(name: str, recording: _Recording, source: str) -> RecordingLabels:

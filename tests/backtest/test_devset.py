@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.backtest import BacktestError, Report, backtest, groups
-from service.backtest.labels import decode_labels, load_labels
+from service.backtest.labels import decode_labels, load_labels, load_many
 from service.models import Category
 from service.settings import DEFAULT_CONFIG, Settings, load_settings
 from tests.support.paths import ROOT
@@ -161,6 +161,30 @@ def test_fuzzed_labels_decode_or_fail_in_one_line(blob: dict[str, Any]) -> None:
         assert "\n" not in str(exc) and str(exc).startswith("fuzz.json")
         return
     assert set(decoded) == set(blob)
+
+
+def test_an_overlay_adds_to_the_labels_it_follows(tmp_path: Path) -> None:
+    base, overlay = tmp_path / "labels.json", tmp_path / "overlay.json"
+    orbit = {"t_start_unix": 0, "t_end_unix": 3000}
+    base.write_text(
+        json.dumps(
+            {
+                "r": {
+                    "countries_land": ["US"],
+                    "flights": [{"hex": "a1", "orbit_intervals": [orbit]}],
+                }
+            }
+        )
+    )
+    overlay.write_text(json.dumps({"r": {"flights": [{"hex": "a2", "orbit_intervals": [orbit]}]}}))
+    merged = load_many([base, overlay])["r"]
+    assert [o.hex for o in merged.orbits] == ["a1", "a2"] and merged.countries == {"US"}
+
+
+def test_the_shared_labels_overlay_gives_a_reason_for_each_correction() -> None:
+    overlay = json.loads((ROOT / "tests" / "data" / "labels-overlay.json").read_text())
+    intervals = [o for r in overlay.values() for f in r["flights"] for o in f["orbit_intervals"]]
+    assert intervals and all(o["reason"] for o in intervals)
 
 
 def test_groups_split_recordings_from_their_labels(tmp_path: Path) -> None:
