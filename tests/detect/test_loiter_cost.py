@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from service.detect import loiter
+from service.detect import loiter, shapes
 from service.detect.events import Event
 from service.feeds.replay import iter_snapshots
 from service.locate.geo import local_km
@@ -33,42 +34,125 @@ RULES = [
     LoiterRule(id="default"),
     LoiterRule(id="tight", max_radius_km=8, min_duration_s=900, min_dwell_s=1800),
     LoiterRule(id="wide", max_radius_km=60, min_turns=3),
+    LoiterRule(id="racetrack", shapes=["racetrack"], min_reversals=2, max_leg_km=60),
 ]
 
 
-def exhaustive(rule: LoiterRule, track: Track) -> tuple[float, int] | None:
-    """(start, points) of the longest recent stretch within the radius that qualifies,
-    trying every start."""
+def recent(rule: LoiterRule, track: Track, seconds: float) -> list[TrackPoint]:
+    """The usable points of the last `seconds`, after the last long coverage gap."""
     last = track.last
     assert last is not None
-    lookback = max(rule.min_duration_s, rule.min_dwell_s)
-    points = [p for p in track.since(last.time - lookback) if loiter._usable(rule, p)]
+    points = [p for p in track.since(last.time - seconds) if loiter._usable(rule, p)]
     for i in range(len(points) - 1, 0, -1):
         if points[i].time - points[i - 1].time > rule.max_gap_s:
-            points = points[i:]
-            break
+            return points[i:]
+    return points
+
+
+def longest(
+    rule: LoiterRule,
+    points: list[TrackPoint],
+    fits: Callable[[Any, Any], bool],
+    turns: Callable[[float], bool] = lambda start: True,
+) -> list[TrackPoint] | None:
+    """The longest stretch ending at the latest point that fits, turns enough (by its
+    start time) and lasts min_duration_s, trying every start, oldest first."""
     if len(points) < 3 or points[-1].time - points[0].time < rule.min_duration_s:
         return None
+    last = points[-1]
     x, y = local_km(
         np.array([p.lat for p in points]), np.array([p.lon for p in points]), last.lat, last.lon
     )
     for i in range(len(points)):
         if points[-1].time - points[i].time < rule.min_duration_s:
             return None
-        cx, cy = x[i:].mean(), y[i:].mean()
-        if np.hypot(x[i:] - cx, y[i:] - cy).max() <= rule.max_radius_km:
-            stretch = points[i:]
-            turns, _ = loiter._turns(stretch)
-            duration = stretch[-1].time - stretch[0].time
-            if abs(turns) < rule.min_turns * 360.0 and duration < rule.min_dwell_s:
-                return None
-            return stretch[0].time, len(stretch)
+        if turns(points[i].time) and fits(x[i:], y[i:]):
+            return points[i:]
     return None
 
 
-def searched(rule: LoiterRule, track: Track) -> tuple[float, int] | None:
+def outline(stretch: list[TrackPoint]) -> shapes.Outline:
+    x, y = local_km(np.array([p.lat for p in stretch]), np.array([p.lon for p in stretch]),
+                    stretch[-1].lat, stretch[-1].lon)  # fmt: skip
+    return shapes.outline(x, y)
+
+
+def racetrack(rule: LoiterRule, stretch: list[TrackPoint], turned: float) -> bool:
+    return "racetrack" in rule.shapes and shapes.is_racetrack(
+        outline(stretch), turned, max_leg_km=rule.max_leg_km,
+        max_width_ratio=rule.max_width_ratio, min_reversals=rule.min_reversals,
+    )  # fmt: skip
+
+
+def orbit_shape(rule: LoiterRule, stretch: list[TrackPoint], turned: float) -> str | None:
+    """An orbit, a racetrack (long and narrow, reversing enough) or neither (long and
+    narrow but not reversing enough yet, or not turning enough)."""
+    if "orbit" not in rule.shapes or abs(turned) < rule.min_turns * 360.0:
+        return None
+    if racetrack(rule, stretch, turned):
+        return "racetrack"
+    oval = "racetrack" in rule.shapes and shapes.is_oval(
+        outline(stretch), max_leg_km=rule.max_leg_km, max_width_ratio=rule.max_width_ratio
+    )
+    return None if oval else "orbit"
+
+
+def exhaustive(rule: LoiterRule, track: Track) -> tuple[float, int, str] | None:
+    """(start, points, shape) of the loiter found by trying every start: the longest
+    recent stretch within the radius if it is an orbit or a dwell, else the longest
+    within the orbit radius if it is an orbit, else the longest that fits a racetrack
+    if it is one."""
+    radius_window = max(rule.min_duration_s, rule.min_dwell_s)
+    pattern_window = max(radius_window, rule.pattern_window_s, rule.min_duration_s)
+    window = recent(rule, track, pattern_window)
+    if len(window) < 3 or window[-1].time - window[0].time < rule.min_duration_s:
+        return None
+    cutoff = window[-1].time - radius_window
+    within = [p for p in window if p.time >= cutoff]
+
+    def in_radius(radius: float) -> Callable[[Any, Any], bool]:
+        return lambda x, y: bool(np.hypot(x - x.mean(), y - y.mean()).max() <= radius)
+
+    found = longest(rule, within, in_radius(rule.max_radius_km))
+    if found is not None:
+        turned, _ = shapes.net_turn(found)
+        duration = found[-1].time - found[0].time
+        shape = orbit_shape(rule, found, turned)
+        if shape is not None:
+            return found[0].time, len(found), shape
+        if "dwell" in rule.shapes and duration >= rule.min_dwell_s:
+            return found[0].time, len(found), "dwell"
+    if "orbit" in rule.shapes and rule.max_orbit_radius_km > rule.max_radius_km:
+        profile = shapes.turning(window)
+        turns = {p.time: abs(profile[-1] - profile[min(i + 1, len(window) - 1)])
+                 for i, p in enumerate(window)}  # fmt: skip
+        found = longest(
+            rule, window, lambda x, y: shapes.round_within(x, y, rule.max_orbit_radius_km),
+            lambda t: turns[t] >= rule.min_turns * 360.0,
+        )  # fmt: skip
+        if found is not None:
+            turned, _ = shapes.net_turn(found)
+            shape = orbit_shape(rule, found, turned)
+            if shape is not None:
+                return found[0].time, len(found), shape
+    if "racetrack" in rule.shapes:
+
+        def fits(x: Any, y: Any) -> bool:
+            o = shapes.outline(x, y)  # long and narrow enough
+            return bool(o.width_km <= rule.max_width_ratio * o.length_km
+                        and o.leg_km <= rule.max_leg_km)  # fmt: skip
+
+        found = longest(rule, window, fits)
+        if found is not None:
+            turned, _ = shapes.net_turn(found)
+            if racetrack(rule, found, turned):
+                return found[0].time, len(found), "racetrack"
+    return None
+
+
+def searched(rule: LoiterRule, track: Track) -> tuple[float, int, str] | None:
     found, _ = loiter._find_loiter(rule, track)
-    return (found.start, found.count) if found is not None else None
+    return (found.start, found.count, found.shape) if found is not None else None
 
 
 def recorded_tracks(path: Path) -> dict[str, list[TrackPoint]]:
@@ -129,7 +213,8 @@ def test_skipping_checks_no_stretch_could_pass_changes_no_episode(
     rule = LoiterRule(id="loiter")
     skipping = [replay(rule, identity, points) for identity, points in aircraft]
     search = loiter._find_loiter
-    monkeypatch.setattr(loiter, "_find_loiter", lambda r, t: (search(r, t)[0], None))
+    # Every minute, and every pattern looked for whatever the aircraft turned.
+    monkeypatch.setattr(loiter, "_find_loiter", lambda r, t, _: (search(r, t)[0], None))
     every_minute = [replay(rule, identity, points) for identity, points in aircraft]
     assert skipping == every_minute
     assert sum(kind == "opened" for events in skipping for kind, *_ in events) > 20
@@ -141,10 +226,12 @@ def looked_back(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     times: list[float] = []
     search = loiter._find_loiter
 
-    def counting(rule: LoiterRule, track: Track) -> tuple[loiter.Episode | None, float | None]:
+    def counting(
+        rule: LoiterRule, track: Track, patterns: bool = True
+    ) -> tuple[loiter.Episode | None, float | None]:
         assert track.last is not None
         times.append(track.last.time)
-        return search(rule, track)
+        return search(rule, track, patterns)
 
     monkeypatch.setattr(loiter, "_find_loiter", counting)
     return times
