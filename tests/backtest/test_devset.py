@@ -252,7 +252,21 @@ def test_home_surveillance_by_government_and_police_is_found(devset_report: Repo
 
 def test_military_loiters_abroad_only(devset_report: Report) -> None:
     military = totals(devset_report)["loiter-military"]
-    assert military.false == 0
-    for name in ("navaid_orbit_groningen", "real_kiruna_norwegian_military"):
+    assert military.false == 0 and military.found == military.eligible
+    for name in (
+        "racetrack_black_sea",
+        "racetrack_mediterranean",
+        "racetrack_sicily_libya",
+        "tanker_north_sea",
+        "real_perth_orbit_baltic",
+        "navaid_orbit_groningen",
+        "real_kiruna_norwegian_military",
+    ):
         score = next(s for s in devset_report.scores[name] if s.rule_id == "loiter-military")
         assert score.eligible and score.found == score.eligible, name
+
+
+def test_the_shapes_reported_are_the_shapes_flown(devset_report: Report) -> None:
+    checked = sum(s.shapes_checked for s in devset_report.totals)
+    assert checked >= 10
+    assert sum(s.shapes_right for s in devset_report.totals) == checked
