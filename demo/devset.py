@@ -3,7 +3,8 @@
 Recordings of the patterns analysts watch, each with labels in the backtest format
 (docs/backtest.md): real tracks from ../shared/data/tracks transformed (re-registered
 as a state aircraft, a real orbit moved to a border region or over the sea) and
-synthetic flights flown with the demo flight simulator (demo/devset_flights.py).
+synthetic flights flown with the demo flight simulator (demo/devset_racetracks.py,
+devset_orbits.py, devset_routine.py, on devset_places.py and devset_feed.py).
 Every file is rebuilt from the seed: the same seed and inputs give the same bytes.
 
     .venv/bin/python demo/devset.py [--out tests/data/devset] [--tracks ../shared/data/tracks]
@@ -24,13 +25,59 @@ from pathlib import Path
 from typing import Any
 
 from devset_feed import Craft, entries, heard, snapshots, write
-from devset_flights import SYNTHETIC, seeded
+from devset_orbits import (
+    hold_government_navaid,
+    navaid_orbit_groningen,
+    navaid_orbit_texas,
+    surveillance_cbp_arizona,
+    surveillance_police_calais,
+    surveillance_police_london,
+)
+from devset_places import seeded
+from devset_racetracks import (
+    racetrack_black_sea,
+    racetrack_mediterranean,
+    racetrack_sicily,
+    tanker_alps,
+    tanker_north_sea,
+)
+from devset_routine import (
+    civil_traffic,
+    military_circuits_brize,
+    military_hold_bricy,
+    military_hold_mcconnell,
+    military_training_germany,
+    trip_central_america,
+    trip_europe,
+)
 from geo import KM_PER_DEG, local_offset
 
 from service.locate import Boundaries
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 15
+
+Build = Callable[[], tuple[list[Craft], str]]
+SYNTHETIC: dict[str, Build] = {
+    "racetrack_black_sea": racetrack_black_sea,
+    "racetrack_mediterranean": racetrack_mediterranean,
+    "racetrack_sicily_libya": racetrack_sicily,
+    "tanker_north_sea": tanker_north_sea,
+    "tanker_alps": tanker_alps,
+    "surveillance_cbp_arizona": surveillance_cbp_arizona,
+    "surveillance_police_london": surveillance_police_london,
+    "surveillance_police_calais": surveillance_police_calais,
+    "navaid_orbit_san_antonio": navaid_orbit_texas,
+    "navaid_orbit_groningen": navaid_orbit_groningen,
+    "hold_government_tucson": hold_government_navaid,
+    "military_hold_bricy": military_hold_bricy,
+    "military_hold_mcconnell": military_hold_mcconnell,
+    "military_training_germany": military_training_germany,
+    "military_circuits_brize": military_circuits_brize,
+    "civil_traffic_europe": civil_traffic,
+    "trip_europe_3days": trip_europe,
+    "trip_central_america": trip_central_america,
+}
 
 
 def _flight_labels(
