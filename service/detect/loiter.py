@@ -144,10 +144,11 @@ def evaluate(
         return state, events
     if last.time < state.next_check_at:
         return state, events
+    # This slot's check: skipped, or run now (at the slot's first point either way).
+    state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
     patterns = _turned_enough(rule, state, last.time)
     if last.time < state.wait_until and not patterns:
         return state, events
-    state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
     latest = new_points[-1]  # where a stretch found now would end
     if rule.abroad_only and latest.country == identity.state:
         return state, events  # a loiter found now would be at home: not looked for
