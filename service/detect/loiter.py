@@ -1,17 +1,12 @@
 """loiter: orbiting, flying a racetrack, holding or dwelling over one area for a long time.
 
-A loiter is a pattern (`shapes`), found by looking back over the recent track (split
-only at coverage gaps longer than `max_gap_s`) for the longest stretch, ending at the
-latest point, that fits each pattern's outline, then asking whether it is that pattern
-(the geometry is in `service.detect.shapes`):
-  - within `max_radius_km` of its centre over `max(min_duration_s, min_dwell_s)`: an
-    orbit with `min_turns` net turns, or a dwell once it lasts `min_dwell_s`;
-  - within `max_orbit_radius_km` over `pattern_window_s`: a wide orbit (`min_turns`);
-  - long and narrow over `pattern_window_s` (legs up to `max_leg_km`, width up to
-    `max_width_ratio` of its length): a racetrack, reversing along its axis
-    `min_reversals` times and turning the same way at both ends.
-Each lasts `min_duration_s` at least. An orbit that is long, narrow and reverses is
-reported as a racetrack (a holding pattern is one).
+A loiter is a pattern (`shapes`): an orbit (net turning `min_turns` within
+`max_radius_km`, or round within `max_orbit_radius_km` for wide, slow orbits), a
+racetrack (a long, narrow oval flown back and forth along one axis, legs up to
+`max_leg_km`, reversing `min_reversals` times) or a dwell (within `max_radius_km` for
+`min_dwell_s`, however it turns), each lasting `min_duration_s` at least. The look-back
+that finds one is `service.detect.loiter_search`, its geometry `service.detect.shapes`;
+this module is the rule's lifecycle.
 
 The look-back costs the same whatever the fleet and the track length: it runs once per
 `CHECK_EVERY_S` per aircraft, each aircraft at its own phase of that minute (so a fleet
@@ -21,12 +16,13 @@ qualifying stretch could start at. That bound only moves forward as points arriv
 an aircraft in transit is not looked at again before a stretch from there could last
 `min_duration_s`. The wide orbit and the racetrack need net turning, so they are looked
 for only while the aircraft has turned enough within `pattern_window_s`, counted point
-by point as positions arrive (an aircraft in transit never has). Each look-back finds
-what the exhaustive search over every start finds. Once open, the episode follows the
-aircraft point by point, so a loiter of hours costs O(1) per position, sends "still
-loitering" updates every `update_interval_s` of duration and ends when the aircraft
-leaves the pattern's area or stays silent longer than `max_gap_s` (also when the
-silence only shows as the next position arriving that late). Every event names the
+by point as positions arrive (an aircraft in transit never has), whatever the bound.
+Each look-back finds what the exhaustive search over every start finds. Once open,
+the episode follows the aircraft point by point, so a loiter of hours costs O(1) per
+position, sends "still loitering" updates every `update_interval_s` of duration and
+ends when the aircraft leaves the pattern's area or stays silent longer than
+`max_gap_s` (also when the silence only shows as the next position arriving that
+late). Every event names the
 nearest town to the centre (`service.locate.places`, an offline table).
 
 With `areas` set, a loiter opens only when its latest position lies inside one of the
@@ -42,9 +38,10 @@ import zlib
 import msgspec
 import numpy as np
 
+from service.detect import loiter_search as search
 from service.detect import shapes
 from service.detect.events import Event, LoiterFacts, LoiterShape
-from service.detect.shapes import MIN_STEP_KM, FloatArray, Outline
+from service.detect.shapes import MIN_STEP_KM
 from service.locate.geo import EARTH_RADIUS_KM, bearing_deg, haversine_km, local_km, turn_deg
 from service.locate.places import nearest_place
 from service.models import Identity
@@ -105,9 +102,9 @@ class LoiterState(msgspec.Struct):
 
 def history_s(rule: LoiterRule) -> float:
     """Feed time of track the look-back reads, point by point."""
-    window = _radius_window(rule)
-    if _turn_needed(rule) < math.inf:
-        window = max(window, _pattern_window(rule))
+    window = search.radius_window(rule)
+    if search.turn_needed(rule) < math.inf:
+        window = max(window, search.pattern_window(rule))
     return window + CHECK_EVERY_S
 
 
@@ -118,7 +115,7 @@ def evaluate(
     state = state or LoiterState()
     events: list[Event] = []
     since = state.last_time + 1e-6 if state.last_time is not None else float("-inf")
-    new_points = [p for p in track.since(since) if _usable(rule, p)]
+    new_points = [p for p in track.since(since) if search.usable(rule, p)]
     if track.last is not None:
         state.last_time = track.last.time
     for point in new_points:
@@ -147,10 +144,11 @@ def evaluate(
         return state, events
     if last.time < state.next_check_at:
         return state, events
+    # This slot's check: skipped, or run now (at the slot's first point either way).
+    state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
     patterns = _turned_enough(rule, state, last.time)
     if last.time < state.wait_until and not patterns:
         return state, events
-    state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
     latest = new_points[-1]  # where a stretch found now would end
     if rule.abroad_only and latest.country == identity.state:
         return state, events  # a loiter found now would be at home: not looked for
@@ -169,12 +167,6 @@ def evaluate(
     return state, events
 
 
-def _usable(rule: LoiterRule, point: TrackPoint) -> bool:
-    if point.on_ground:
-        return False
-    return point.gs_kt is None or point.gs_kt >= rule.min_speed_kt
-
-
 def _slot_start(hex_: str, time: float) -> float:
     """Start of this aircraft's check slot holding `time`: slots are CHECK_EVERY_S long,
     at an offset of the aircraft's own (the same every run), and a check runs at the
@@ -184,31 +176,8 @@ def _slot_start(hex_: str, time: float) -> float:
     return phase + math.floor((time - phase) / CHECK_EVERY_S) * CHECK_EVERY_S
 
 
-def _radius_window(rule: LoiterRule) -> float:
-    return max(rule.min_duration_s, rule.min_dwell_s)
-
-
-def _pattern_window(rule: LoiterRule) -> float:
-    return max(rule.pattern_window_s, rule.min_duration_s)
-
-
-def _wide_orbits(rule: LoiterRule) -> bool:
-    return "orbit" in rule.shapes and rule.max_orbit_radius_km > rule.max_radius_km
-
-
-def _turn_needed(rule: LoiterRule) -> float:
-    """Net turning, in degrees, the least turning pattern looked for over the pattern
-    window needs (infinite when neither wide orbits nor racetracks are)."""
-    needs = [math.inf]
-    if _wide_orbits(rule):
-        needs.append(rule.min_turns * 360.0)
-    if "racetrack" in rule.shapes:
-        needs.append(shapes.RACETRACK_TURN_PER_REVERSAL_DEG * rule.min_reversals)
-    return min(needs)
-
-
 def _marks_kept(rule: LoiterRule) -> int:
-    needed = _turn_needed(rule)
+    needed = search.turn_needed(rule)
     return 1 if needed == math.inf else math.ceil(TURN_SLACK * needed / TURN_MARK_DEG) + 1
 
 
@@ -234,193 +203,30 @@ def _count_turning(rule: LoiterRule, state: LoiterState, point: TrackPoint) -> N
 def _turned_enough(rule: LoiterRule, state: LoiterState, now: float) -> bool:
     """Whether the aircraft may have turned enough within the pattern window for a
     wide orbit or a racetrack: it turned less than one more mark than it has marks."""
-    needed = _turn_needed(rule)
+    needed = search.turn_needed(rule)
     if needed == math.inf:
         return False
-    since = now - _pattern_window(rule)
+    since = now - search.pattern_window(rule)
     marks = sum(1 for t in state.turn_marks if t >= since)
     return (marks + 1) * TURN_MARK_DEG > TURN_SLACK * needed
-
-
-class _Window:
-    """The look-back's points after the last long coverage gap, in local km around the
-    latest point."""
-
-    def __init__(self, rule: LoiterRule, track: Track, seconds: float) -> None:
-        last = track.last
-        assert last is not None
-        points = [p for p in track.since(last.time - seconds) if _usable(rule, p)]
-        for i in range(len(points) - 1, 0, -1):
-            if points[i].time - points[i - 1].time > rule.max_gap_s:
-                points = points[i:]
-                break
-        self.points = points
-        self.lat = np.array([p.lat for p in points])
-        self.lon = np.array([p.lon for p in points])
-        self.x, self.y = local_km(self.lat, self.lon, last.lat, last.lon)
-        self.times = np.array([p.time for p in points])
-
-    def lasts(self, rule: LoiterRule) -> bool:
-        return len(self.points) >= 3 and self.times[-1] - self.times[0] >= rule.min_duration_s
 
 
 def _find_loiter(
     rule: LoiterRule, track: Track, patterns: bool = True
 ) -> tuple[Episode | None, float | None]:
-    """The first pattern found, if any: orbit or dwell within the radius, else (with
-    `patterns`) a wide orbit, else a racetrack; and when none can be, the earliest time
-    a qualifying stretch within the radius could start at (None when unknown, as for a
-    stretch that is in the radius but has not turned enough yet)."""
-    radius_window = _radius_window(rule)
-    seconds = max(radius_window, _pattern_window(rule)) if patterns else radius_window
-    window = _Window(rule, track, seconds)
-    if not window.lasts(rule):
-        return None, window.points[0].time if window.points else None
-    times = window.times
-    offset = int(np.searchsorted(times, times[-1] - radius_window))
-    start, first = _within(rule, window, offset, rule.max_radius_km)
-    bound: float | None = float(times[first])
-    if start is not None:
-        turned, _ = shapes.net_turn(window.points[start:])
-        found = _orbit(rule, window, start, turned)
-        if found is None and "dwell" in rule.shapes:
-            found = "dwell" if times[-1] - times[start] >= rule.min_dwell_s else None
-        if found is not None:
-            return _open(window, start, found, turned, rule.max_radius_km), None
-        bound = None
-    if not patterns:
-        return None, bound
-    if _wide_orbits(rule):
-        start = _turning_within(rule, window)
-        if start is not None:
-            turned, _ = shapes.net_turn(window.points[start:])
-            found = _orbit(rule, window, start, turned)
-            if found is not None:
-                limit = shapes.max_radius(window.x[start:], window.y[start:])
-                return _open(window, start, found, turned, limit), None
-    if "racetrack" in rule.shapes:
-        start = _stretched(rule, window)
-        if start is not None:
-            turned, _ = shapes.net_turn(window.points[start:])
-            if _is_racetrack(rule, _outline(window, start), turned):
-                return _open(window, start, "racetrack", turned, 0.0), None
-    return None, bound
+    """The loiter the recent track ends in, as an episode, if any (`loiter_search.find`:
+    wide orbits and racetracks only with `patterns`); else the earliest time a stretch
+    within the dwell radius could start at (None when unknown)."""
+    found, bound = search.find(rule, track, patterns)
+    return (_open(found), None) if found is not None else (None, bound)
 
 
-def _outline(window: _Window, start: int) -> Outline:
-    return shapes.outline(window.x[start:], window.y[start:])
-
-
-def _orbit(rule: LoiterRule, window: _Window, start: int, turned: float) -> LoiterShape | None:
-    """What a stretch that fits a radius is: an orbit once it has turned `min_turns`, a
-    racetrack if it is long, narrow and has reversed `min_reversals` times (a holding
-    pattern), and nothing yet if it is long and narrow but has reversed less (a
-    racetrack in the making, which opens as one once it has)."""
-    if "orbit" not in rule.shapes or abs(turned) < rule.min_turns * 360.0:
-        return None
-    if "racetrack" not in rule.shapes:
-        return "orbit"
-    outline = _outline(window, start)
-    if _is_racetrack(rule, outline, turned):
-        return "racetrack"
-    oval = shapes.is_oval(outline, max_leg_km=rule.max_leg_km, max_width_ratio=rule.max_width_ratio)
-    return None if oval else "orbit"
-
-
-def _within(
-    rule: LoiterRule, window: _Window, offset: int, radius_km: float
-) -> tuple[int | None, int]:
-    """The start of the longest stretch from `offset` on within `radius_km` of its
-    centroid and lasting min_duration_s, and the first start the box bound allows."""
-    x, y, times = window.x[offset:], window.y[offset:], window.times[offset:]
-    n = len(times)
-    # A stretch wider than 2 radii along x or y cannot fit (its farthest point is more
-    # than one radius from any centre). Suffixes only grow wider towards the past, so
-    # the ones that fit the box are exactly those from `first` on.
-    width = 2 * radius_km
-    wide = (shapes.suffix_extent(x) > width) | (shapes.suffix_extent(y) > width)
-    first = int(np.argmin(wide))  # the last point alone is never wide
-    counts = np.arange(n, 0, -1, dtype=np.float64)
-    cx = np.cumsum(x[::-1])[::-1] / counts
-    cy = np.cumsum(y[::-1])[::-1] / counts
-    for i in range(first, n):
-        if times[-1] - times[i] < rule.min_duration_s:
-            break
-        if np.hypot(x[i:] - cx[i], y[i:] - cy[i]).max() <= radius_km:
-            return offset + i, offset + first
-    return None, offset + first
-
-
-def _turning_within(rule: LoiterRule, window: _Window) -> int | None:
-    """The start of the longest stretch round and within `max_orbit_radius_km` of its
-    centroid that turns `min_turns` (along the window's chords: `shapes.turning`) and
-    lasts min_duration_s. Unlike within the dwell radius, a wide stretch often starts with
-    turns the other way (circuits, an approach) that would hide the orbit after them."""
-    x, y, times = window.x, window.y, window.times
-    radius = rule.max_orbit_radius_km
-    wide = (shapes.suffix_extent(x) > 2 * radius) | (shapes.suffix_extent(y) > 2 * radius)
-    profile = shapes.turning(window.points)
-    turned = np.abs(profile[-1] - np.append(profile[1:], profile[-1]))
-    enough = turned >= rule.min_turns * 360.0
-    for i in range(int(np.argmin(wide)), len(times)):
-        if times[-1] - times[i] < rule.min_duration_s:
-            break
-        if enough[i] and shapes.round_within(x[i:], y[i:], radius):
-            return i
-    return None
-
-
-def _racetrack_fits(rule: LoiterRule, shape: Outline) -> bool:
-    """Whether a stretch is narrow enough and short enough to be (part of) a racetrack."""
-    return (
-        shape.width_km <= rule.max_width_ratio * shape.length_km and shape.leg_km <= rule.max_leg_km
-    )
-
-
-def _is_racetrack(rule: LoiterRule, shape: Outline, turned_deg: float) -> bool:
-    return "racetrack" in rule.shapes and shapes.is_racetrack(
-        shape,
-        turned_deg,
-        max_leg_km=rule.max_leg_km,
-        max_width_ratio=rule.max_width_ratio,
-        min_reversals=rule.min_reversals,
-    )
-
-
-def racetrack_span_km(rule: LoiterRule) -> float:
-    """The largest extent along x or y of a stretch that fits a racetrack: its length is
-    at most max_leg / (1 - ratio) (the leg plus a width of ratio x length), and its
-    diagonal that times sqrt(1 + ratio^2)."""
-    ratio = rule.max_width_ratio
-    return rule.max_leg_km / (1 - ratio) * math.sqrt(1 + ratio * ratio)
-
-
-def _stretched(rule: LoiterRule, window: _Window) -> int | None:
-    """The start of the longest stretch that fits a racetrack and lasts min_duration_s."""
-    x, y, times = window.x, window.y, window.times
-    span = racetrack_span_km(rule)
-    wide = (shapes.suffix_extent(x) > span) | (shapes.suffix_extent(y) > span)
-    for i in range(int(np.argmin(wide)), len(times)):
-        if times[-1] - times[i] < rule.min_duration_s:
-            break
-        if _racetrack_fits(rule, shapes.outline(x[i:], y[i:])):
-            return i
-    return None
-
-
-def _open(
-    window: _Window,
-    start: int,
-    shape: LoiterShape,
-    turned: float,
-    limit_km: float,
-) -> Episode:
-    """The episode of the stretch from `start`: its centre, shape and outline."""
-    stretch = window.points[start:]
-    x: FloatArray = window.x[start:]
-    y: FloatArray = window.y[start:]
+def _open(found: search.Found) -> Episode:
+    """The episode of a stretch found: its centre, shape and outline."""
+    stretch, x, y = search.stretch_arrays(found)
+    window, start, shape = found.window, found.start, found.shape
     outline = shapes.outline(x, y)
-    _, last_bearing = shapes.net_turn(stretch)
+    last_bearing = _last_bearing(stretch)
     alts = [p.alt_ft for p in stretch if p.alt_ft is not None]
     episode = Episode(
         start=stretch[0].time,
@@ -430,14 +236,14 @@ def _open(
         sum_lon=float(window.lon[start:].sum()),
         count=len(stretch),
         sum_radius_km=float(np.hypot(x - outline.cx, y - outline.cy).sum()),
-        turn_sum_deg=turned,
+        turn_sum_deg=found.turned,
         last_bearing=last_bearing,
         alt_min_ft=min(alts) if alts else None,
         alt_max_ft=max(alts) if alts else None,
         last_inside=stretch[-1],
         country=stretch[-1].country,
         shape=shape,
-        limit_km=limit_km,
+        limit_km=found.limit_km,
     )
     if shape == "racetrack":
         # Centred on the middle of the oval (the mean of a lap and a half is not); the
@@ -455,6 +261,15 @@ def _open(
         episode.half_length_km = outline.length_km / 2
         episode.half_width_km = outline.width_km / 2
     return episode
+
+
+def _last_bearing(stretch: list[TrackPoint]) -> float | None:
+    """Bearing of the last chord of MIN_STEP_KM or more, from where following goes on."""
+    last = stretch[-1]
+    for point in reversed(stretch[:-1]):
+        if haversine_km(point.lat, point.lon, last.lat, last.lon) >= MIN_STEP_KM:
+            return bearing_deg(point.lat, point.lon, last.lat, last.lon)
+    return None
 
 
 def _outside(rule: LoiterRule, episode: Episode, point: TrackPoint, distance: float) -> bool:

@@ -40,6 +40,13 @@ RETRACE_SPREAD = 0.5
 # makes a circle an oval, a few tenths; a drawing in the sky, an approach and
 # circuits, or a fire-fighting circuit stray far more.
 ROUND_SPREAD = 0.5
+# Cheaper than the percentiles, asked of every start first: a round orbit spreads about
+# as much across its principal axis as along it (standard deviations at least this
+# share: an orbit stretched by the wind to an oval three quarters as wide passes).
+ROUND_SPREAD_RATIO = 0.6
+# And a racetrack spreads across its axis at most as much as a stadium of the widest
+# ratio allowed does, with this much to spare for position noise and drift.
+RACETRACK_SPREAD_SLACK = 1.15
 # A step counts as flown along the axis when at least this share of it is.
 ALONG_SHARE = 0.8
 
@@ -65,9 +72,10 @@ class Outline:
 
 def outline(x: FloatArray, y: FloatArray) -> Outline:
     """The principal axis of the points and their extent along and across it."""
-    cx, cy = float(x.mean()), float(y.mean())
+    n = len(x)
+    cx, cy = float(x.sum()) / n, float(y.sum()) / n
     dx, dy = x - cx, y - cy
-    sxx, syy, sxy = float((dx * dx).mean()), float((dy * dy).mean()), float((dx * dy).mean())
+    sxx, syy, sxy = float(dx @ dx), float(dy @ dy), float(dx @ dy)  # n times the moments
     angle = 0.5 * math.atan2(2 * sxy, sxx - syy)  # from east, counter-clockwise
     ux, uy = math.cos(angle), math.sin(angle)
     along = dx * ux + dy * uy
@@ -76,8 +84,8 @@ def outline(x: FloatArray, y: FloatArray) -> Outline:
         cx=cx,
         cy=cy,
         axis_deg=(90.0 - math.degrees(angle)) % 180.0,
-        length_km=float(np.ptp(along)),
-        width_km=float(np.ptp(across)),
+        length_km=float(along.max() - along.min()),
+        width_km=float(across.max() - across.min()),
         along=along,
         across=across,
     )
@@ -90,12 +98,56 @@ def max_radius(x: FloatArray, y: FloatArray) -> float:
 
 def round_within(x: FloatArray, y: FloatArray, radius_km: float) -> bool:
     """Whether the points lie around a circle no wider than `radius_km` about their
-    centroid."""
-    distance = np.hypot(x - x.mean(), y - y.mean())
+    centroid (the share of their spread is asked separately: `ROUND_SPREAD_RATIO`)."""
+    n = len(x)
+    distance = np.hypot(x - float(x.sum()) / n, y - float(y.sum()) / n)
     if distance.max() > radius_km:
         return False
     p10, p50, p90 = np.percentile(distance, [10, 50, 90])
     return bool(p90 - p10 <= ROUND_SPREAD * p50)
+
+
+def spread(x: FloatArray, y: FloatArray) -> tuple[float, float]:
+    """Variances along the principal axis and across it (the covariance's eigenvalues,
+    largest first)."""
+    n = len(x)
+    dx, dy = x - float(x.sum()) / n, y - float(y.sum()) / n
+    return _eigen(float(dx @ dx) / n, float(dy @ dy) / n, float(dx @ dy) / n)
+
+
+def suffix_spread(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """`spread` of the points from each one to the end, all in one pass."""
+    counts = np.arange(len(x), 0, -1, dtype=np.float64)
+
+    def mean(values: FloatArray) -> FloatArray:
+        return np.cumsum(values[::-1])[::-1] / counts
+
+    mx, my = mean(x), mean(y)
+    sxx = mean(x * x) - mx * mx
+    syy = mean(y * y) - my * my
+    sxy = mean(x * y) - mx * my
+    half = (sxx + syy) / 2
+    gap = np.sqrt(((sxx - syy) / 2) ** 2 + sxy * sxy)
+    return half + gap, np.maximum(half - gap, 0.0)
+
+
+def _eigen(sxx: float, syy: float, sxy: float) -> tuple[float, float]:
+    half = (sxx + syy) / 2
+    gap = math.sqrt(((sxx - syy) / 2) ** 2 + sxy * sxy)
+    return half + gap, max(half - gap, 0.0)
+
+
+def stadium_spread_ratio(width_ratio: float) -> float:
+    """Standard deviation across over along, of positions flown evenly around a stadium
+    (two straight legs joined by half circles) `width_ratio` as wide as it is long."""
+    r = width_ratio / 2  # of a stadium 1 long
+    h = max(0.5 - r, 0.0)  # half the straight part
+    perimeter = 4 * h + 2 * math.pi * r
+    across = (4 * h * r * r + math.pi * r**3) / perimeter
+    along = (
+        4 * h**3 / 3 + 2 * (math.pi * h * h * r + 4 * h * r * r + math.pi * r**3 / 2)
+    ) / perimeter
+    return math.sqrt(across / along)
 
 
 def suffix_extent(values: FloatArray) -> FloatArray:
@@ -138,12 +190,11 @@ def retraced(shape: Outline) -> bool:
     if not len(up) or not len(down):
         return False
     width = shape.width_km
-    if abs(float(np.median(up)) - float(np.median(down))) < RETRACE_SEPARATION * width:
+    up15, up50, up85 = np.percentile(up, [15, 50, 85]).tolist()
+    down15, down50, down85 = np.percentile(down, [15, 50, 85]).tolist()
+    if abs(up50 - down50) < RETRACE_SEPARATION * width:
         return False
-    return all(
-        np.percentile(side, 85) - np.percentile(side, 15) <= RETRACE_SPREAD * width
-        for side in (up, down)
-    )
+    return bool(max(up85 - up15, down85 - down15) <= RETRACE_SPREAD * width)
 
 
 def net_turn(points: list[TrackPoint]) -> tuple[float, float | None]:
@@ -163,23 +214,24 @@ def net_turn(points: list[TrackPoint]) -> tuple[float, float | None]:
     return total, previous
 
 
-def turning(points: list[TrackPoint]) -> FloatArray:
-    """Signed heading change accumulated along the chords up to each point, as
-    `net_turn` counts it from the first point: the stretch from point i on turns about
-    `turning[-1] - turning[i + 1]` (exactly, where points are MIN_STEP_KM apart)."""
-    out = np.zeros(len(points))
-    total = 0.0
-    previous: float | None = None
-    anchor = points[0]
-    for i, point in enumerate(points[1:], start=1):
-        if haversine_km(anchor.lat, anchor.lon, point.lat, point.lon) >= MIN_STEP_KM:
-            bearing = bearing_deg(anchor.lat, anchor.lon, point.lat, point.lon)
-            if previous is not None:
-                total += turn_deg(previous, bearing)
-            previous = bearing
-            anchor = point
-        out[i] = total
+def turning(x: FloatArray, y: FloatArray) -> FloatArray:
+    """The turn (degrees, right positive) from the chord leaving each point to the next
+    chord, for the points where a chord leaves; 0 elsewhere. Chords join consecutive
+    points; those shorter than MIN_STEP_KM give no usable bearing and are left out."""
+    out = np.zeros(len(x))
+    dx, dy = np.diff(x), np.diff(y)
+    chords = np.flatnonzero(np.hypot(dx, dy) >= MIN_STEP_KM)  # chord k: point k to k + 1
+    if len(chords) >= 2:
+        bearings = np.degrees(np.arctan2(dx[chords], dy[chords]))
+        out[chords[:-1]] = (np.diff(bearings) + 180.0) % 360.0 - 180.0
     return out
+
+
+def suffix_turns(turns: FloatArray) -> FloatArray:
+    """Net turning of the stretch from each point to the end (from `turning`): the
+    turns between chords that leave it or later points, so the same whatever came
+    before the stretch."""
+    return np.cumsum(turns[::-1])[::-1]
 
 
 def is_racetrack(
@@ -193,11 +245,17 @@ def is_racetrack(
     """Long and narrow, legs within `max_leg_km` flown again on the same tracks,
     reversing along its axis at least `min_reversals` times, turning the same way at
     each end."""
+    return reverses(shape, turned_deg, min_reversals) and is_oval(
+        shape, max_leg_km=max_leg_km, max_width_ratio=max_width_ratio
+    )
+
+
+def reverses(shape: Outline, turned_deg: float, min_reversals: int) -> bool:
+    """Whether a stretch reverses along its axis `min_reversals` times, turning the
+    same way at each end (about 180 degrees a reversal)."""
     if abs(turned_deg) < RACETRACK_TURN_PER_REVERSAL_DEG * min_reversals:
         return False
-    return is_oval(shape, max_leg_km=max_leg_km, max_width_ratio=max_width_ratio) and (
-        reversals(shape.along, REVERSAL_SHARE * shape.length_km) >= min_reversals
-    )
+    return reversals(shape.along, REVERSAL_SHARE * shape.length_km) >= min_reversals
 
 
 def is_oval(shape: Outline, *, max_leg_km: float, max_width_ratio: float) -> bool:

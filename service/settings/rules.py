@@ -117,10 +117,12 @@ LoiterShape = Literal["orbit", "racetrack", "dwell"]
 class LoiterRule(_RuleBase):
     """Orbiting, flying a racetrack, holding or dwelling over one area for a long time.
 
-    Three patterns (`shapes`): an orbit (net turning of `min_turns` within
-    `max_orbit_radius_km` of a centre), a racetrack (a long, narrow oval flown back and
-    forth along one axis, legs up to `max_leg_km`) and a dwell (staying within
-    `max_radius_km` for `min_dwell_s`, however it turns)."""
+    Three patterns (`shapes`), each lasting `min_duration_s`: an orbit (net turning of
+    `min_turns` within `max_radius_km` of a centre, or round and within
+    `max_orbit_radius_km` over `pattern_window_s`), a racetrack (a long, narrow oval flown
+    back and forth along one axis on the same two tracks, legs up to `max_leg_km`,
+    turning the same way at both ends) and a dwell (staying within `max_radius_km` for
+    `min_dwell_s`, however it turns). Notifications name the shape and its size."""
 
     type: Literal["loiter"] = Field(default="loiter", description="Rule type.")
     shapes: list[LoiterShape] = Field(

@@ -19,12 +19,14 @@ import numpy as np
 import pytest
 
 from service.detect import loiter, shapes
+from service.detect import loiter_search as search
 from service.detect.events import Event
 from service.feeds.replay import iter_snapshots
 from service.locate.geo import local_km
 from service.models import Identity
 from service.settings import LoiterRule
 from service.track import Track, TrackPoint
+from tests.detect import patterns
 from tests.detect.test_rules import T0, orbit, point, straight
 
 # Real orbits: firefighting aircraft over California, surveillance aircraft over the
@@ -42,7 +44,7 @@ def recent(rule: LoiterRule, track: Track, seconds: float) -> list[TrackPoint]:
     """The usable points of the last `seconds`, after the last long coverage gap."""
     last = track.last
     assert last is not None
-    points = [p for p in track.since(last.time - seconds) if loiter._usable(rule, p)]
+    points = [p for p in track.since(last.time - seconds) if search.usable(rule, p)]
     for i in range(len(points) - 1, 0, -1):
         if points[i].time - points[i - 1].time > rule.max_gap_s:
             return points[i:]
@@ -53,21 +55,24 @@ def longest(
     rule: LoiterRule,
     points: list[TrackPoint],
     fits: Callable[[Any, Any], bool],
-    turns: Callable[[float], bool] = lambda start: True,
-) -> list[TrackPoint] | None:
-    """The longest stretch ending at the latest point that fits, turns enough (by its
-    start time) and lasts min_duration_s, trying every start, oldest first."""
+    enough: Callable[[float], bool] = lambda turned: True,
+) -> tuple[list[TrackPoint], float] | None:
+    """The longest stretch ending at the latest point that turns enough (along the
+    whole window's chords), fits and lasts min_duration_s, trying every start, oldest
+    first; with its net turning."""
     if len(points) < 3 or points[-1].time - points[0].time < rule.min_duration_s:
         return None
     last = points[-1]
     x, y = local_km(
         np.array([p.lat for p in points]), np.array([p.lon for p in points]), last.lat, last.lon
     )
+    turned_from = shapes.suffix_turns(shapes.turning(x, y))
     for i in range(len(points)):
         if points[-1].time - points[i].time < rule.min_duration_s:
             return None
-        if turns(points[i].time) and fits(x[i:], y[i:]):
-            return points[i:]
+        turned = float(turned_from[i])
+        if enough(turned) and fits(x[i:], y[i:]):
+            return points[i:], turned
     return None
 
 
@@ -100,53 +105,63 @@ def orbit_shape(rule: LoiterRule, stretch: list[TrackPoint], turned: float) -> s
 def exhaustive(rule: LoiterRule, track: Track) -> tuple[float, int, str] | None:
     """(start, points, shape) of the loiter found by trying every start: the longest
     recent stretch within the radius if it is an orbit or a dwell, else the longest
-    within the orbit radius if it is an orbit, else the longest that fits a racetrack
-    if it is one."""
+    that turns enough and is round within the orbit radius if it is an orbit, else the
+    longest that turns enough for a racetrack and is long and narrow if it is one."""
     radius_window = max(rule.min_duration_s, rule.min_dwell_s)
     pattern_window = max(radius_window, rule.pattern_window_s, rule.min_duration_s)
     window = recent(rule, track, pattern_window)
     if len(window) < 3 or window[-1].time - window[0].time < rule.min_duration_s:
         return None
-    cutoff = window[-1].time - radius_window
-    within = [p for p in window if p.time >= cutoff]
+    assert track.last is not None  # the last position, usable or not, sets the windows
+    cutoff = track.last.time - radius_window
+    last = window[-1]
+    x, y = local_km(np.array([p.lat for p in window]), np.array([p.lon for p in window]),
+                    last.lat, last.lon)  # fmt: skip
+    turns = shapes.suffix_turns(shapes.turning(x, y))
+    turned_from = {p.time: float(turns[i]) for i, p in enumerate(window)}
 
-    def in_radius(radius: float) -> Callable[[Any, Any], bool]:
-        return lambda x, y: bool(np.hypot(x - x.mean(), y - y.mean()).max() <= radius)
+    def in_radius(x: Any, y: Any) -> bool:
+        return bool(np.hypot(x - x.mean(), y - y.mean()).max() <= rule.max_radius_km)
 
-    found = longest(rule, within, in_radius(rule.max_radius_km))
+    found = longest(rule, [p for p in window if p.time >= cutoff], in_radius)
     if found is not None:
-        turned, _ = shapes.net_turn(found)
-        duration = found[-1].time - found[0].time
-        shape = orbit_shape(rule, found, turned)
+        stretch, _ = found
+        turned = turned_from[stretch[0].time]
+        shape = orbit_shape(rule, stretch, turned)
         if shape is not None:
-            return found[0].time, len(found), shape
-        if "dwell" in rule.shapes and duration >= rule.min_dwell_s:
-            return found[0].time, len(found), "dwell"
+            return stretch[0].time, len(stretch), shape
+        if "dwell" in rule.shapes and stretch[-1].time - stretch[0].time >= rule.min_dwell_s:
+            return stretch[0].time, len(stretch), "dwell"
     if "orbit" in rule.shapes and rule.max_orbit_radius_km > rule.max_radius_km:
-        profile = shapes.turning(window)
-        turns = {p.time: abs(profile[-1] - profile[min(i + 1, len(window) - 1)])
-                 for i, p in enumerate(window)}  # fmt: skip
+
+        def round_orbit(x: Any, y: Any) -> bool:
+            along, across = shapes.spread(x, y)
+            radius = rule.max_orbit_radius_km
+            return across >= shapes.ROUND_SPREAD_RATIO**2 * along and shapes.round_within(
+                x, y, radius
+            )
+
         found = longest(
-            rule, window, lambda x, y: shapes.round_within(x, y, rule.max_orbit_radius_km),
-            lambda t: turns[t] >= rule.min_turns * 360.0,
-        )  # fmt: skip
+            rule, window, round_orbit, lambda turned: abs(turned) >= rule.min_turns * 360.0
+        )
         if found is not None:
-            turned, _ = shapes.net_turn(found)
-            shape = orbit_shape(rule, found, turned)
+            shape = orbit_shape(rule, *found)
             if shape is not None:
-                return found[0].time, len(found), shape
+                return found[0][0].time, len(found[0]), shape
     if "racetrack" in rule.shapes:
+        most = shapes.stadium_spread_ratio(rule.max_width_ratio) * shapes.RACETRACK_SPREAD_SLACK
 
         def fits(x: Any, y: Any) -> bool:
+            along, across = shapes.spread(x, y)
+            if across > most * most * along:
+                return False
             o = shapes.outline(x, y)  # long and narrow enough
-            return bool(o.width_km <= rule.max_width_ratio * o.length_km
-                        and o.leg_km <= rule.max_leg_km)  # fmt: skip
+            return o.width_km <= rule.max_width_ratio * o.length_km and o.leg_km <= rule.max_leg_km
 
-        found = longest(rule, window, fits)
-        if found is not None:
-            turned, _ = shapes.net_turn(found)
-            if racetrack(rule, found, turned):
-                return found[0].time, len(found), "racetrack"
+        needed = shapes.RACETRACK_TURN_PER_REVERSAL_DEG * rule.min_reversals
+        found = longest(rule, window, fits, lambda turned: abs(turned) >= needed)
+        if found is not None and racetrack(rule, *found):
+            return found[0][0].time, len(found[0]), "racetrack"
     return None
 
 
@@ -187,6 +202,29 @@ def test_the_look_back_finds_what_the_exhaustive_search_finds_on_recorded_orbits
                     compared += 1
                     found += expected is not None
     assert compared > 5_000 and found > 500  # both outcomes were exercised often
+
+
+@pytest.mark.timeout(300)
+def test_the_look_back_finds_what_the_exhaustive_search_finds_on_hand_made_patterns() -> None:
+    lines = [("fwd", 130, 0), ("arc", 20, 180), ("fwd", 130, 0), ("arc", 10, 180)]
+    flown = [
+        patterns.fly(patterns.racetrack(90, 22, 2.5), gs_kt=250, jitter_km=0.3, gaps=[(25, 31)]),
+        patterns.fly(patterns.racetrack(100, 30, 2), heading=135, gs_kt=300),
+        patterns.fly([("fwd", 60, 0), *patterns.circle(46, 1.2)], gs_kt=140),
+        patterns.fly(lines * 2, gs_kt=200),  # survey lines
+    ]
+    found = set()
+    for points in flown:
+        track = Track(10_000)
+        for k, p in enumerate(points):
+            track.append(p)
+            if k % 30:
+                continue  # every 5 minutes
+            for rule in [*RULES, LoiterRule(id="racetracks", min_reversals=2)]:
+                expected = exhaustive(rule, track)
+                assert searched(rule, track) == expected, (rule.id, k)
+                found.add(expected[2] if expected else None)
+    assert found >= {None, "orbit", "racetrack"}
 
 
 def replay(rule: LoiterRule, identity: Identity, points: list[TrackPoint]) -> list[Any]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.detect import loiter, shapes
 from service.detect.events import Event, LoiterFacts
@@ -160,3 +162,46 @@ def test_reversals_are_counted_past_the_hysteresis_only() -> None:
     there_and_back = np.array([0, 10, 20, 30, 20, 10, 0, 10, 20, 30, 29, 31, 30.0])
     assert shapes.reversals(there_and_back, 15) == 2
     assert shapes.reversals(np.array([0, 1, 0.5, 2, 1.5, 3, 2.5, 4.0]), 15) == 0
+
+
+coordinates = st.lists(
+    st.tuples(st.floats(-300, 300), st.floats(-300, 300)), min_size=3, max_size=60
+)
+
+
+@given(coordinates)
+def test_the_all_starts_at_once_spreads_and_turns_are_each_starts_own(
+    points: list[tuple[float, float]],
+) -> None:
+    import numpy as np
+
+    x = np.array([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    along, across = shapes.suffix_spread(x, y)
+    turns = shapes.turning(x, y)
+    turned = shapes.suffix_turns(turns)
+    for i in range(len(x)):
+        one_along, one_across = shapes.spread(x[i:], y[i:])
+        assert along[i] == pytest.approx(one_along, rel=1e-6, abs=1e-6)
+        assert across[i] == pytest.approx(one_across, rel=1e-6, abs=1e-6)
+        assert turned[i] == pytest.approx(float(turns[i:].sum()), abs=1e-6)
+    assert across.min() >= 0 and np.all(along >= across)
+    assert np.all(np.abs(turns) <= 180)
+
+
+@given(coordinates, st.floats(0, 360))
+def test_the_outline_turns_with_the_points(points: list[tuple[float, float]], angle: float) -> None:
+    import numpy as np
+
+    x = np.array([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    a = math.radians(angle)
+    turned = shapes.outline(x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a))
+    outline = shapes.outline(x, y)
+    # Length and width do not depend on the direction the points lie in (unless the
+    # spread is the same both ways, when the axis is any).
+    along, across = shapes.spread(x, y)
+    if along - across > 1e-3 * max(along, 1.0):
+        assert turned.length_km == pytest.approx(outline.length_km, rel=1e-6, abs=1e-6)
+        assert turned.width_km == pytest.approx(outline.width_km, rel=1e-6, abs=1e-6)
+    assert 0 <= outline.axis_deg < 180 and outline.width_km >= 0
