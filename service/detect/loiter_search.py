@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -94,7 +95,11 @@ class Window:
         self.lon = np.array([p.lon for p in points])
         self.x, self.y = local_km(self.lat, self.lon, last.lat, last.lon)
         self.times = np.array([p.time for p in points])
-        self.turned = shapes.suffix_turns(shapes.turning(self.x, self.y))
+
+    @cached_property
+    def turned(self) -> FloatArray:
+        """Net turning from each point to the end (degrees, right positive)."""
+        return shapes.suffix_turns(shapes.turning(self.x, self.y))
 
     def outline(self, start: int) -> Outline:
         return shapes.outline(self.x[start:], self.y[start:])

@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from service.alerts.payload import iso
+from service.alerts.payload import decode, iso
 from service.cli.replay import replay
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AirspaceFacts, LoiterFacts
@@ -367,3 +367,14 @@ def test_new_rule_keys_are_validated(rule: dict[str, Any], key: str, tmp_path: P
     path.write_text(json.dumps({"rules": [{"id": "r", **rule}]}))
     with pytest.raises(ConfigError, match=rf"rules\.0\.{rule['type']}\.{key}"):
         load_settings(path, environ={})
+
+
+def test_the_schema_examples_are_valid_payloads() -> None:
+    """Both examples (a crossing, a racetrack loiter) match the schema and decode."""
+    assert [e["rule"]["type"] for e in SCHEMA["examples"]] == ["foreign_airspace", "loiter"]
+    for example in SCHEMA["examples"]:
+        jsonschema.validate(example, SCHEMA)
+        payload = decode(json.dumps(example).encode())
+        assert payload.summary == example["summary"]
+    loiter_ref = decode(json.dumps(SCHEMA["examples"][1]).encode()).loiter
+    assert loiter_ref and loiter_ref.pattern in SCHEMA["examples"][1]["summary"]
