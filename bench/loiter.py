@@ -5,7 +5,7 @@ racetrack.
     python bench/loiter.py
 
 Times `service.detect.loiter._find_loiter` with the shipped loiter rule on tracks of
-12 to 540 points (10 s apart: 2 to 90 minutes), median of many calls, and prints the
+12 to 900 points (10 s apart: 2 to 150 minutes), median of many calls, and prints the
 microseconds per check and the ratio of the longest track to the shortest. A look-back
 that re-scans every start grows with the square of the points; one that is flat in
 track length stays within a small factor. "transit" is the look-back as the rule runs
@@ -28,7 +28,7 @@ from service.detect import loiter
 from service.settings import LoiterRule
 from service.track import Track, TrackPoint
 
-LENGTHS = (12, 90, 270, 540)
+LENGTHS = (12, 90, 270, 540, 900)
 T0 = 1_755_072_000.0
 
 

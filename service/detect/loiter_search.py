@@ -15,8 +15,10 @@ pattern), and not yet anything while it has reversed fewer times.
 
 Bounding boxes skip the starts that cannot fit (a stretch wider along x or y than the
 pattern can be); the one of the dwell radius is returned, since it only moves forward
-as points arrive. Net turning is counted along the window's chords
-(`shapes.turning`), so a start's turning is one subtraction.
+as points arrive. Net turning is counted along the window's chords (`shapes.turning`),
+and with the spread along and across the principal axis it is worked out for every
+start at once (suffix sums), so the wide orbit and the racetrack ask the exact, costlier
+questions (roundness, extents) only of the starts that pass those.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ RACETRACK_TURN_PER_REVERSAL_DEG = 135.0
 # width apart), each within this share of the width (from the 15th to the 85th
 # percentile). Survey lines move across with every line and fail both.
 RETRACE_SEPARATION = 0.6
-RETRACE_SPREAD = 0.5
+RETRACE_SPREAD = 0.3
 # An orbit flown wide is round: its points' distances from the centre vary (from the
 # 10th to the 90th percentile) by at most this share of the median distance. A wind
 # makes a circle an oval, a few tenths; a drawing in the sky, an approach and

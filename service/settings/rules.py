@@ -163,10 +163,11 @@ class LoiterRule(_RuleBase):
         "needed; a straight out-and-back reverses once.",
     )
     pattern_window_s: float = Field(
-        default=5400,
+        default=7200,
         gt=0,
-        description="Look-back for orbits and racetracks: a pattern must show within this "
-        "much track (a 150 km racetrack lap at 250 kt takes about 45 min).",
+        description="Look-back for wide orbits and racetracks: a pattern must show within "
+        "this much track (three reversals of a 150 km racetrack at 250 kt take about "
+        "65 min, of a 90 km one at 120 kt about 100 min).",
     )
     min_turns: float = Field(
         default=1.0,

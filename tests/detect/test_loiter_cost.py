@@ -2,9 +2,12 @@
 the exhaustive search finds.
 
 The reference below is the exhaustive search (every start of the look-back window
-tried, oldest first); the rule's own search skips the starts a bounding box rules out
-and skips checks no stretch could pass yet. On real recorded orbits both must give the
-same stretch at every check, and the same episodes over whole recordings.
+tried, oldest first, for each pattern: orbit or dwell within the radius, wide orbit,
+racetrack); the rule's own search skips the starts a bounding box rules out, asks the
+cheap questions of all starts at once, skips checks no stretch could pass yet, and
+skips wide orbits and racetracks while the aircraft has not turned enough. On real
+recorded orbits and hand-made patterns both must give the same stretch and shape at
+every check, and the same episodes over whole recordings.
 """
 
 from __future__ import annotations
@@ -123,7 +126,10 @@ def exhaustive(rule: LoiterRule, track: Track) -> tuple[float, int, str] | None:
     def in_radius(x: Any, y: Any) -> bool:
         return bool(np.hypot(x - x.mean(), y - y.mean()).max() <= rule.max_radius_km)
 
-    found = longest(rule, [p for p in window if p.time >= cutoff], in_radius)
+    within = [p for p in window if p.time >= cutoff]
+    if len(within) < 3 or within[-1].time - within[0].time < rule.min_duration_s:
+        return None  # nothing recent enough lasts: not looked for over the longer window
+    found = longest(rule, within, in_radius)
     if found is not None:
         stretch, _ = found
         turned = turned_from[stretch[0].time]

@@ -45,6 +45,16 @@ def test_a_90_by_22_km_racetrack_flown_for_four_hours_is_one_racetrack_episode()
     assert {e.episode_start for e in events} == {events[0].episode_start}
 
 
+def test_a_slow_racetrack_and_one_with_150_km_legs_are_racetracks() -> None:
+    # Three reversals take 100 minutes at 120 kt on the 90 x 22 km racetrack, and 65
+    # minutes at 250 kt on 150 km legs: both within pattern_window_s.
+    slow = fly(racetrack(90, 22, 3), gs_kt=120)
+    assert opened(feed(loiter.evaluate, RULE, slow)).shape == "racetrack"
+    long_legs = fly(racetrack(150, 25, 3), heading=0, gs_kt=250)
+    facts = opened(feed(loiter.evaluate, RULE, long_legs))
+    assert facts.shape == "racetrack" and 140 < (facts.leg_km or 0) <= 150
+
+
 def test_an_air_to_air_refuelling_oval_is_a_racetrack() -> None:
     points = fly(racetrack(100, 30, 4), heading=135, gs_kt=300)
     facts = opened(feed(loiter.evaluate, RULE, points))
