@@ -167,7 +167,9 @@ def hold_government_navaid() -> tuple[list[Craft], str]:
         loiter=loiter_at(len(via), 170, 9000, wind=5.0),
     )
     craft = Craft("a8c401", "", "CBP-230", "BE35", "US")
-    return [mission(craft, fl, len(via), points, centre, "racetrack")], (
+    # A hold turns one way round its fix (an orbit) and reverses along its axis (a small
+    # racetrack): either name is right, so the label names no shape.
+    return [mission(craft, fl, len(via), points, centre, None)], (
         "synthetic: US CBP aircraft (government) in a standard right-hand holding pattern "
         "(9 km legs, ten laps, about 45 minutes) over a fix east of Tucson, at home"
     )

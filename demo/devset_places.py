@@ -80,25 +80,25 @@ def mission(
     before: int,
     points: list[LatLon],
     centre: LatLon,
-    shape: str,
+    shape: str | None,
     *,
     label: bool = True,
 ) -> Craft:
     """Fly `fl`, whose route holds `points` (the pattern) after `before` transit points,
-    and label the pattern as an orbit interval of the given shape."""
+    and label the pattern as an orbit interval of the given shape (None: either)."""
     track = fly(fl)
     craft.tracks.append(track)
     if label:
         start = route_time(fl, track, before)
         end = route_time(fl, track, before + len(points) - 1)
-        craft.orbits.append(
-            {
-                "t_start_unix": round(start, 1),
-                "t_end_unix": round(end, 1),
-                "center_latlon": [round(centre[0], 4), round(centre[1], 4)],
-                "shape": shape,
-            }
-        )
+        interval = {
+            "t_start_unix": round(start, 1),
+            "t_end_unix": round(end, 1),
+            "center_latlon": [round(centre[0], 4), round(centre[1], 4)],
+        }
+        if shape is not None:
+            interval["shape"] = shape
+        craft.orbits.append(interval)
     return craft
 
 
