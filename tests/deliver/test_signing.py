@@ -111,24 +111,19 @@ def schema() -> dict[str, Any]:
 
 def test_schema_is_valid_and_its_examples_validate(schema: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
-    examples = schema["examples"]
-    for example in examples:
-        jsonschema.validate(example, schema, cls=jsonschema.Draft202012Validator)
-    assert examples[0]["aircraft"]["callsign"] == "TROY701"
-    assert examples[0]["area"]["country"] == "MX"
+    example, racetrack = schema["examples"]
+    for each in (example, racetrack):
+        jsonschema.validate(each, schema, cls=jsonschema.Draft202012Validator)
+    assert example["aircraft"]["callsign"] == "TROY701"
+    assert example["area"]["country"] == "MX"
+    assert racetrack["loiter"]["shape"] == "racetrack"
 
 
 def test_docs_examples_match_the_schema_examples(schema: dict[str, Any]) -> None:
-    # docs/webhooks.md shows the first example whole and, of the others (a racetrack
-    # loiter), the loiter object only.
     docs = DOCS_PATH.read_text(encoding="utf-8")
-    blocks = re.findall(r"```json\n(.*?)```", docs, flags=re.DOTALL)
-    (whole,) = [json.loads(b) for b in blocks if b.lstrip().startswith("{")]
-    assert whole == schema["examples"][0]
-    parts = [json.loads("{" + b + "}") for b in blocks if not b.lstrip().startswith("{")]
-    for part in parts:
-        (key,) = part
-        assert any(part[key] == example.get(key) for example in schema["examples"][1:])
+    loiter, payload = re.findall(r"```json\n(.*?)```", docs, flags=re.DOTALL)
+    assert json.loads(payload) == schema["examples"][0]
+    assert json.loads(loiter) == schema["examples"][1]["loiter"]
 
 
 def _set(payload: dict[str, Any], dotted: str, value: Any) -> None:
@@ -174,6 +169,14 @@ LOITER = {
         ({"area.depth_km": -1}, "negative depth"),
         ({"loiter": LOITER}, "loiter block on a foreign_airspace alert"),
         ({"rule.type": "loiter"}, "loiter rule without loiter block"),
+        (
+            {"rule.type": "loiter", "area": _DELETE, "loiter": {**LOITER, "shape": "circle"}},
+            "unknown loiter shape",
+        ),
+        (
+            {"rule.type": "loiter", "area": _DELETE, "loiter": {**LOITER, "axis_deg": 200}},
+            "racetrack axis beyond 180",
+        ),
         ({"rule.severity": "fatal"}, "unknown severity"),
         ({"extra": 1}, "unknown top-level field"),
     ],
