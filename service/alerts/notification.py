@@ -34,6 +34,7 @@ from service.alerts.payload import (
     SquawkRef,
     encode,
     iso,
+    loiter_pattern,
 )
 from service.detect.events import AirspaceFacts, Event, LoiterFacts, SignalFacts, SquawkFacts
 from service.detect.squawk import meaning as squawk_meaning
@@ -121,7 +122,13 @@ class Notification:
                 duration_s=round(facts.duration_s),
                 alt_min_ft=facts.alt_min_ft,
                 alt_max_ft=facts.alt_max_ft,
+                shape=facts.shape,
             )
+            if facts.leg_km is not None and facts.width_km is not None:
+                payload.loiter.leg_km = round(facts.leg_km, 1)
+                payload.loiter.width_km = round(facts.width_km, 1)
+            if facts.axis_deg is not None:
+                payload.loiter.axis_deg = round(facts.axis_deg) % 180
             if facts.place is not None:
                 payload.loiter.place = PlaceRef(
                     name=facts.place.name,
@@ -206,7 +213,8 @@ def summary(notification: Notification) -> str:
         )
     if isinstance(facts, LoiterFacts):
         where, inside = _loiter_where(facts)
-        shape = f"{facts.turns:.1f} turns, radius {facts.radius_km:.0f} km"
+        shape = loiter_pattern(facts.shape, facts.turns, facts.radius_km, facts.leg_km,
+                               facts.width_km, facts.axis_deg)  # fmt: skip
         alts = ""
         if facts.alt_min_ft is not None and facts.alt_max_ft is not None:
             alts = f", {facts.alt_min_ft:,}-{facts.alt_max_ft:,} ft"

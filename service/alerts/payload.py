@@ -83,6 +83,10 @@ class PlaceRef(msgspec.Struct):
 
 
 class LoiterRef(msgspec.Struct):
+    """The pattern of a loiter episode. `shape` and the racetrack's size and axis are
+    newer than the rest: absent from older senders (their loiters are orbits or dwells
+    described by `radius_km`)."""
+
     center: LatLon
     radius_km: float
     turns: float
@@ -90,6 +94,45 @@ class LoiterRef(msgspec.Struct):
     alt_min_ft: int | None
     alt_max_ft: int | None
     place: PlaceRef | UnsetType = UNSET
+    shape: Literal["orbit", "racetrack", "dwell"] | UnsetType = UNSET
+    leg_km: float | UnsetType = UNSET  # racetrack: the straight part of a leg
+    width_km: float | UnsetType = UNSET  # racetrack
+    axis_deg: float | UnsetType = UNSET  # racetrack: compass bearing, 0 to 180
+
+    @property
+    def pattern(self) -> str:
+        """The pattern in words (`loiter_pattern`)."""
+        return loiter_pattern(
+            self.shape or None,
+            self.turns,
+            self.radius_km,
+            self.leg_km or None,
+            self.width_km or None,
+            self.axis_deg if self.axis_deg is not UNSET else None,
+        )
+
+
+def loiter_pattern(
+    shape: str | None,
+    turns: float,
+    radius_km: float,
+    leg_km: float | None = None,
+    width_km: float | None = None,
+    axis_deg: float | None = None,
+) -> str:
+    """How a loiter pattern reads: "orbit, 1.2 turns, radius 8 km", "racetrack, 90 km
+    legs, 22 km wide, axis 060/240", "dwell within 12 km, 0.4 turns" (no shape, from an
+    older sender: "1.2 turns, radius 8 km")."""
+    if shape == "racetrack" and leg_km is not None and width_km is not None:
+        axis = ""
+        if axis_deg is not None:
+            one = round(axis_deg) % 180
+            axis = f", axis {one:03d}/{one + 180:03d}"
+        return f"racetrack, {leg_km:.0f} km legs, {width_km:.0f} km wide{axis}"
+    if shape == "dwell":
+        return f"dwell within {radius_km:.0f} km, {turns:.1f} turns"
+    size = f"{turns:.1f} turns, radius {radius_km:.0f} km"
+    return f"orbit, {size}" if shape == "orbit" else size
 
 
 class SignalRef(msgspec.Struct):

@@ -12,14 +12,22 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from service.backtest.labels import BacktestError, RecordingLabels, load_labels, recording_name
+from service.backtest.labels import BacktestError, RecordingLabels, load_many, recording_name
 from service.backtest.report import Report, render, to_json
 from service.backtest.runner import Progress, prepare, run_recording, scan
 from service.backtest.score import Score, score_recording
 from service.locate import Boundaries
 from service.settings import Settings
 
-__all__ = ["BacktestError", "Progress", "Report", "backtest", "find_recordings", "run_command"]
+__all__ = [
+    "BacktestError",
+    "Progress",
+    "Report",
+    "backtest",
+    "find_recordings",
+    "groups",
+    "run_command",
+]
 
 _SUFFIXES = (".jsonl.gz", ".jsonl", ".json.gz")
 
@@ -32,6 +40,31 @@ def find_recordings(paths: list[Path]) -> list[Path]:
             found += sorted(p for p in path.iterdir() if p.name.endswith(_SUFFIXES))
         else:
             found.append(path)
+    return found
+
+
+def groups(paths: list[Path]) -> list[tuple[list[Path], list[Path]]]:
+    """Split the command's arguments into (recordings, labels files) groups: each run of
+    `.json` files (the labels, overlays after the file they correct) closes the group of
+    recordings before it, so `tracks tracks/labels.json devset devset/labels.json` is
+    two groups. Raise BacktestError when a group has no recordings or no labels."""
+    found: list[tuple[list[Path], list[Path]]] = []
+    recordings: list[Path] = []
+    labels: list[Path] = []
+    for path in paths:
+        is_labels = path.name.endswith(".json") and not path.is_dir()
+        if is_labels and not recordings:
+            raise BacktestError(f"no recordings before {path}")
+        if not is_labels and labels:
+            found.append((recordings, labels))
+            recordings, labels = [], []
+        (labels if is_labels else recordings).append(path)
+    if recordings and not labels:
+        raise BacktestError(f"no labels file (.json) after {recordings[-1]}")
+    if recordings:
+        found.append((recordings, labels))
+    if not found:
+        raise BacktestError("give recordings and a labels file")
     return found
 
 
@@ -56,12 +89,16 @@ async def backtest(
     totals: dict[str, Score] = {}
     for i, path in enumerate(recordings, 1):
         name = recording_name(path)
-        lines, hexes = scan(path)
-        run_settings = prepare(settings, hexes, watch_all=watch_all, anywhere=anywhere)
-        progress.start(f"[{i}/{len(recordings)}] {name}", lines)
+        scanned = scan(path)
+        mine = labels.get(name)
+        run_settings = prepare(
+            settings, scanned.hexes, watch_all=watch_all, anywhere=anywhere, labels=mine
+        )
+        progress.start(f"[{i}/{len(recordings)}] {name}", scanned.lines)
         run = await run_recording(run_settings, boundaries, path, name, progress.update)
+        run.poll_s = scanned.poll_s
         rules = [rule for rule in run_settings.rules if rule.enabled]
-        scores = score_recording(rules, run, labels.get(name), locate)
+        scores = score_recording(rules, run, mine, locate)
         if name not in labels:
             report.unlabelled.append(name)
         report.runs.append(run)
@@ -77,20 +114,32 @@ async def backtest(
 
 async def run_command(
     settings: Settings,
-    recordings: list[Path],
-    labels_path: Path,
+    inputs: list[Path],
     *,
     watch_all: bool,
     anywhere: bool,
     as_json: bool,
     out: TextIO,
 ) -> None:
-    """The CLI command: load the labels, run, print the table or the JSON document."""
-    labels = load_labels(labels_path)
-    files = find_recordings(recordings)
-    missing = [str(p) for p in files if not p.is_file()]
-    if missing:
-        raise BacktestError(f"no such recording: {', '.join(missing)}")
+    """The CLI command: recordings and labels files (one or more groups, see `groups`),
+    run, print the table or the JSON document."""
+    files: list[Path] = []
+    labels: dict[str, RecordingLabels] = {}
+    origin: dict[str, Path] = {}
+    for recordings, labels_paths in groups(inputs):
+        group_labels = load_many(labels_paths)
+        group_files = find_recordings(recordings)
+        missing = [str(p) for p in group_files if not p.is_file()]
+        if missing:
+            raise BacktestError(f"no such recording: {', '.join(missing)}")
+        for path in group_files:
+            name = recording_name(path)
+            if name in origin:
+                raise BacktestError(f"two recordings named {name}: {origin[name]} and {path}")
+            origin[name] = path
+            if name in group_labels:
+                labels[name] = group_labels[name]
+        files += group_files
     if not files:
         raise BacktestError("no recordings found (*.jsonl or *.jsonl.gz)")
     report = await backtest(

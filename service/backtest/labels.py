@@ -10,16 +10,25 @@ tracks' labels.json, of which only the keys below are read (others are ignored):
 
 An interval may give ISO 8601 `t_start`/`t_end` instead of the unix fields; an
 optional `center_latlon` [lat, lon] lets `abroad_only` loiter rules skip orbits flown
-at home.
+at home, and an optional `shape` ("orbit" or "racetrack") is compared with the shape
+the loiter rule reports. The development set of issue 15 adds, per flight, `crossings`
+(the foreign countries entered, each with its time: the only entries that count for
+that aircraft), `quiet` (anything it raises is a false alert) and `category` (put on
+the identify watch list for the run); per recording, `as_configured` (the recording
+carries its own identities: --watch-all and --anywhere do not apply to it).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import msgspec
+
+from service.models import Category, is_address
 
 
 class BacktestError(ValueError):
@@ -32,18 +41,32 @@ class _Interval(msgspec.Struct):
     t_start: str | None = None
     t_end: str | None = None
     center_latlon: tuple[float, float] | None = None
+    shape: Literal["orbit", "racetrack"] | None = None
+
+
+class _Entry(msgspec.Struct):
+    country: str
+    t_unix: float | None = None
+    t: str | None = None
 
 
 class _Flight(msgspec.Struct):
     # Some tools write an all-digit address such as 393322 as a JSON number.
     hex: str | int
     orbit_intervals: list[_Interval] = []
+    crossings: list[_Entry] | None = None
+    quiet: bool = False
+    category: Literal["military", "government", "police"] | None = None
 
 
 class _Recording(msgspec.Struct):
     flights: list[_Flight] = []
     countries_land: list[str] = []
     crosses_border_land: bool = False
+    as_configured: bool = False
+
+
+_ALPHA2 = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +77,20 @@ class Orbit:
     start: float
     end: float
     center: tuple[float, float] | None
+    shape: str | None = None
 
     @property
     def duration_s(self) -> float:
         return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """One labelled country entry of one aircraft: when it went into which country."""
+
+    hex: str
+    country: str  # ISO alpha-2
+    time: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +102,12 @@ class RecordingLabels:
     orbits: tuple[Orbit, ...]
     countries: frozenset[str]  # countries overflown (land), ISO alpha-2
     crosses_border: bool
+    crossings: tuple[Crossing, ...] = ()
+    # Aircraft whose entries are labelled one by one: only those entries count for them.
+    crossing_hexes: frozenset[str] = frozenset()
+    quiet: frozenset[str] = frozenset()  # aircraft that must raise nothing
+    categories: tuple[tuple[str, Category], ...] = ()  # (hex, category) for the watch list
+    as_configured: bool = False
 
 
 def recording_name(path: str | Path) -> str:
@@ -85,31 +124,88 @@ def load_labels(path: Path) -> dict[str, RecordingLabels]:
         blob = path.read_bytes()
     except OSError as exc:
         raise BacktestError(f"cannot read labels {path}: {exc.strerror}") from exc
+    return decode_labels(blob, str(path))
+
+
+def decode_labels(blob: bytes, source: str) -> dict[str, RecordingLabels]:
+    """Decode and check the labels in `blob` (read from `source`, named in errors)."""
     try:
         raw = msgspec.json.decode(blob, type=dict[str, _Recording])
     except msgspec.ValidationError as exc:
-        raise BacktestError(f"{path}: {exc}") from None
+        raise BacktestError(f"{source}: {exc}") from None
     except msgspec.DecodeError as exc:
-        raise BacktestError(f"{path}: not valid JSON: {exc}") from None
-    labels = {}
-    for name, recording in raw.items():
-        orbits = []
-        for i, flight in enumerate(recording.flights):
-            for j, interval in enumerate(flight.orbit_intervals):
-                where = f"{path}: {name}.flights[{i}].orbit_intervals[{j}]"
-                start = _time(interval.t_start_unix, interval.t_start, f"{where}.t_start")
-                end = _time(interval.t_end_unix, interval.t_end, f"{where}.t_end")
-                if end < start:
-                    raise BacktestError(f"{where}: ends before it starts")
-                orbits.append(Orbit(_hex(flight.hex), start, end, interval.center_latlon))
-        labels[name] = RecordingLabels(
-            name=name,
-            hexes=frozenset(_hex(flight.hex) for flight in recording.flights),
-            orbits=tuple(orbits),
-            countries=frozenset(code.upper() for code in recording.countries_land),
-            crosses_border=recording.crosses_border_land,
-        )
-    return labels
+        raise BacktestError(f"{source}: not valid JSON: {exc}") from None
+    return {name: _recording(name, recording, source) for name, recording in raw.items()}
+
+
+def load_many(paths: list[Path]) -> dict[str, RecordingLabels]:
+    """Several labels files as one. A later file's entry for a recording already
+    labelled adds to it (an overlay of corrections goes after the file it corrects):
+    its flights' intervals, crossings, quiet flags and categories are added, its
+    countries joined."""
+    merged: dict[str, RecordingLabels] = {}
+    for path in paths:
+        for name, labels in load_labels(path).items():
+            merged[name] = _merge(merged[name], labels) if name in merged else labels
+    return merged
+
+
+def _merge(base: RecordingLabels, extra: RecordingLabels) -> RecordingLabels:
+    return RecordingLabels(
+        name=base.name,
+        hexes=base.hexes | extra.hexes,
+        orbits=base.orbits + extra.orbits,
+        countries=base.countries | extra.countries,
+        crosses_border=base.crosses_border or extra.crosses_border,
+        crossings=tuple(sorted(base.crossings + extra.crossings, key=lambda c: (c.hex, c.time))),
+        crossing_hexes=base.crossing_hexes | extra.crossing_hexes,
+        quiet=base.quiet | extra.quiet,
+        categories=base.categories + extra.categories,
+        as_configured=base.as_configured or extra.as_configured,
+    )
+
+
+def _recording(name: str, recording: _Recording, source: str) -> RecordingLabels:
+    orbits, crossings = [], []
+    quiet, crossing_hexes, categories = set(), set(), []
+    for i, flight in enumerate(recording.flights):
+        hex_ = _hex(flight.hex)
+        where_flight = f"{source}: {name}.flights[{i}]"
+        for j, interval in enumerate(flight.orbit_intervals):
+            where = f"{where_flight}.orbit_intervals[{j}]"
+            start = _time(interval.t_start_unix, interval.t_start, f"{where}.t_start")
+            end = _time(interval.t_end_unix, interval.t_end, f"{where}.t_end")
+            if end < start:
+                raise BacktestError(f"{where}: ends before it starts")
+            orbits.append(Orbit(hex_, start, end, interval.center_latlon, interval.shape))
+        if flight.crossings is not None:
+            crossing_hexes.add(hex_)
+            for j, entry in enumerate(flight.crossings):
+                where = f"{where_flight}.crossings[{j}]"
+                country = entry.country.strip().upper()
+                if not _ALPHA2.match(country):
+                    raise BacktestError(f"{where}.country: {entry.country!r} is not alpha-2")
+                crossings.append(
+                    Crossing(hex_, country, _time(entry.t_unix, entry.t, f"{where}.t"))
+                )
+        if flight.quiet:
+            quiet.add(hex_)
+        if flight.category is not None:
+            if not is_address(hex_):
+                raise BacktestError(f"{where_flight}.hex: {hex_!r} is not a 24-bit address")
+            categories.append((hex_, Category(flight.category)))
+    return RecordingLabels(
+        name=name,
+        hexes=frozenset(_hex(flight.hex) for flight in recording.flights),
+        orbits=tuple(orbits),
+        countries=frozenset(code.upper() for code in recording.countries_land),
+        crosses_border=recording.crosses_border_land,
+        crossings=tuple(sorted(crossings, key=lambda c: (c.hex, c.time))),
+        crossing_hexes=frozenset(crossing_hexes),
+        quiet=frozenset(quiet),
+        categories=tuple(categories),
+        as_configured=recording.as_configured,
+    )
 
 
 def _hex(value: str | int) -> str:
@@ -118,12 +214,14 @@ def _hex(value: str | int) -> str:
 
 def _time(unix: float | None, iso: str | None, where: str) -> float:
     if unix is not None:
+        if unix != unix or unix in (float("inf"), float("-inf")):
+            raise BacktestError(f"{where}_unix: {unix} is not a time")
         return unix
     if iso is None:
         raise BacktestError(f"{where}: missing (give {where.rsplit('.', 1)[1]}_unix or ISO time)")
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
+        # A time without an offset is UTC, like every time in recordings and payloads.
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    except (ValueError, OverflowError):
         raise BacktestError(f"{where}: {iso!r} is not an ISO 8601 time") from None
-    # A time without an offset is UTC, like every time in recordings and payloads.
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

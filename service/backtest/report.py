@@ -95,7 +95,13 @@ def render(report: Report) -> str:
         header = ["recording", "rule", "episodes", "true", "false", "eligible", "found"]
         lines += ["", *_table([*header, "delay median"], rows)]
     if crossings:
-        lines += ["", "crossings (recordings labelled crosses_border_land)", *crossings]
+        lines += ["", "crossings (country paths per aircraft)", *crossings]
+    shapes = [s for s in report.totals if s.shapes_checked]
+    if shapes:
+        lines += [""] + [
+            f"{s.rule_id}: shape right on {s.shapes_right} of {s.shapes_checked} loiters found"
+            for s in shapes
+        ]
     if report.unlabelled:
         lines += ["", "no labels for: " + ", ".join(report.unlabelled)]
     return "\n".join(lines) + "\n"
@@ -115,6 +121,8 @@ def _score_json(score: Score) -> dict[str, Any]:
         "delay_median_s": score.delay_median_s,
         "delay_max_s": score.delay_max_s,
         "crossings": score.crossings,
+        "quiet_false": score.quiet_false,
+        "shapes": {"checked": score.shapes_checked, "right": score.shapes_right},
     }
 
 

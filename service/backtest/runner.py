@@ -4,12 +4,17 @@ Each recording gets a fresh Pipeline on an in-memory store (whatever store the c
 names: a backtest never touches Redis) and the same boundary index. With `watch_all`
 every address in the recording is put on the identify watch list as government, so
 rules that select state aircraft see the mostly civil development tracks; with
-`anywhere` loiter rules drop `abroad_only`, so orbits flown at home count too.
+`anywhere` loiter rules drop `abroad_only`, so orbits flown at home count too. A
+recording labelled `as_configured` carries its own identities and runs with the rules
+as configured (neither option applies); a flight labelled with a `category` is put on
+the watch list as that.
 """
 
 from __future__ import annotations
 
 import gzip
+import itertools
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +26,8 @@ import msgspec
 
 from service.alerts.notification import Notification
 from service.app import build_pipeline
-from service.detect.events import AirspaceFacts
+from service.backtest.labels import RecordingLabels
+from service.detect.events import AirspaceFacts, LoiterFacts
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.models import Category, Identity, is_address
@@ -46,6 +52,7 @@ class Episode:
     came_from: str | None = None  # where it was just before (None: first seen inside)
     exit_to: str | None = None  # where it went when the exit was confirmed
     landfall: str | None = None  # after leaving over the sea: the next country heard in
+    shape: str | None = None  # loiter only: the shape the rule reported, when it does
 
 
 @dataclass(slots=True)
@@ -59,6 +66,7 @@ class RecordingRun:
     seconds: float
     episodes: list[Episode]
     identities: dict[str, Identity] = field(default_factory=dict)  # every selected aircraft
+    poll_s: float = 10.0  # median time between snapshots (crossing entries: two polls)
 
 
 class _Addresses(msgspec.Struct):
@@ -66,30 +74,57 @@ class _Addresses(msgspec.Struct):
 
 
 class _Line(msgspec.Struct):
+    now: float | None = None
     aircraft: list[_Addresses] = []
 
 
-def scan(path: Path) -> tuple[int, set[str]]:
-    """Lines and distinct valid addresses of a recording (for --watch-all and progress)."""
+@dataclass(slots=True)
+class Scan:
+    """What one pass over a recording tells before it is run."""
+
+    lines: int
+    hexes: set[str]
+    poll_s: float  # median time between snapshots
+
+
+def scan(path: Path) -> Scan:
+    """Lines, distinct valid addresses (for --watch-all) and the poll interval."""
     decoder = msgspec.json.Decoder(_Line)
     lines, hexes = 0, set[str]()
+    times: list[float] = []
     with open(path, "rb") as probe:
         compressed = probe.read(2) == b"\x1f\x8b"
     with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
         for line in stream:
             lines += 1
             try:
-                hexes.update(a.hex.lower() for a in decoder.decode(line).aircraft)
+                decoded = decoder.decode(line)
             except msgspec.DecodeError:
                 continue  # the replay counts bad lines; the scan only needs good ones
-    return lines, {h for h in hexes if is_address(h)}
+            hexes.update(a.hex.lower() for a in decoded.aircraft)
+            if decoded.now is not None:
+                times.append(decoded.now)
+    steps = [b - a for a, b in itertools.pairwise(times) if b > a]
+    poll_s = statistics.median(steps) if steps else 10.0
+    return Scan(lines, {h for h in hexes if is_address(h)}, poll_s)
 
 
-def prepare(settings: Settings, hexes: set[str], *, watch_all: bool, anywhere: bool) -> Settings:
+def prepare(
+    settings: Settings,
+    hexes: set[str],
+    *,
+    watch_all: bool,
+    anywhere: bool,
+    labels: RecordingLabels | None = None,
+) -> Settings:
     """The settings one recording runs with."""
+    if labels is not None and labels.as_configured:
+        watch_all = anywhere = False
     update: dict[str, object] = {}
-    if watch_all:
-        watch = {**{h: Category.GOVERNMENT for h in hexes}, **settings.identify.watch}
+    categories = dict(labels.categories) if labels is not None else {}
+    if watch_all or categories:
+        watch_all_map = {h: Category.GOVERNMENT for h in hexes} if watch_all else {}
+        watch = {**watch_all_map, **settings.identify.watch, **categories}
         update["identify"] = settings.identify.model_copy(update={"watch": watch})
     if anywhere:
         rules: list[Rule] = [
@@ -156,6 +191,9 @@ def _collect(episodes: dict[str, Episode], notification: Notification, pipeline:
             opened_at=event.at,
             end=event.at,
         )
+        if isinstance(event.facts, LoiterFacts):
+            # The shape is reported once loiter is a pattern (issue 15); None before.
+            episode.shape = getattr(event.facts, "shape", None)
         if isinstance(event.facts, AirspaceFacts):
             episode.country = event.facts.country
             if not event.facts.first_seen_inside:

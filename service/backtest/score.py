@@ -12,9 +12,14 @@ for the recording (land only, so entries into territorial sea count as false).
 Recall, over recordings labelled `crosses_border_land`: labelled countries that some
 selected aircraft registered elsewhere could enter, and that an episode entered.
 Delay is the opened notification minus the first position inside. Each aircraft's
-crossings are listed as a country path, e.g. "ac671b US: BZ>MX>US".
+crossings are listed as a country path, e.g. "ac671b US: BZ>MX>US". An aircraft with
+labelled `crossings` is judged entry by entry instead: an episode is true when it
+enters a labelled country starting within two polls of the labelled entry (each entry
+matches one episode), the labelled entries are its eligible ones, and the delay is
+the opened notification minus the labelled entry.
 
-Other rule types have no labels: their episodes are counted only.
+Flights labelled `quiet` must raise nothing: any episode of theirs, of any rule, is a
+false alert. Other rule types have no labels otherwise: their episodes are counted.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from service.backtest.labels import Orbit, RecordingLabels
+from service.backtest.labels import Crossing, Orbit, RecordingLabels
 from service.backtest.runner import Episode, RecordingRun
 from service.models import Identity
 from service.settings import ForeignAirspaceRule, LoiterRule, Rule
@@ -44,6 +49,9 @@ class Score:
     found: int | None = None
     delays: list[float] = field(default_factory=list)
     crossings: list[str] = field(default_factory=list)
+    quiet_false: int = 0  # episodes on flights labelled quiet (in `false` too)
+    shapes_checked: int = 0  # found loiters with a labelled shape and a reported one
+    shapes_right: int = 0
 
     @property
     def precision(self) -> float | None:
@@ -71,6 +79,9 @@ class Score:
                 setattr(self, name, (mine or 0) + theirs)
         self.delays.extend(other.delays)
         self.crossings.extend(other.crossings)
+        self.quiet_false += other.quiet_false
+        self.shapes_checked += other.shapes_checked
+        self.shapes_right += other.shapes_right
 
 
 def score_recording(
@@ -84,7 +95,11 @@ def score_recording(
         if labels is not None and isinstance(rule, LoiterRule):
             _loiter(score, rule, episodes, run.identities, labels, locate)
         elif labels is not None and isinstance(rule, ForeignAirspaceRule):
-            _crossings(score, rule, episodes, run.identities, labels)
+            _crossings(score, rule, episodes, run.identities, labels, 2 * run.poll_s)
+        if labels is not None and labels.quiet:
+            score.quiet_false = sum(1 for e in episodes if e.hex in labels.quiet)
+            if score.true is None and score.quiet_false:
+                score.false = score.quiet_false
         scores.append(score)
     return scores
 
@@ -101,7 +116,11 @@ def _loiter(
     labels: RecordingLabels,
     locate: Locate,
 ) -> None:
-    score.true = sum(1 for e in episodes if any(_overlaps(e, o) for o in labels.orbits))
+    score.true = sum(
+        1
+        for e in episodes
+        if e.hex not in labels.quiet and any(_overlaps(e, o) for o in labels.orbits)
+    )
     score.false = len(episodes) - score.true
     score.eligible = score.found = 0
     for orbit in labels.orbits:
@@ -114,10 +133,15 @@ def _loiter(
         if rule.abroad_only and home:
             continue
         score.eligible += 1
-        opened = [e.opened_at for e in episodes if _overlaps(e, orbit)]
-        if opened:
+        overlapping = sorted(
+            (e for e in episodes if _overlaps(e, orbit)), key=lambda e: e.opened_at
+        )
+        if overlapping:
             score.found += 1
-            score.delays.append(max(0.0, min(opened) - orbit.start))
+            score.delays.append(max(0.0, overlapping[0].opened_at - orbit.start))
+            if orbit.shape is not None and overlapping[0].shape is not None:
+                score.shapes_checked += 1
+                score.shapes_right += overlapping[0].shape == orbit.shape
 
 
 def _crossings(
@@ -126,24 +150,73 @@ def _crossings(
     episodes: list[Episode],
     identities: dict[str, Identity],
     labels: RecordingLabels,
+    tolerance_s: float,
 ) -> None:
-    score.true = sum(1 for e in episodes if e.country in labels.countries)
+    by_entry = [e for e in episodes if e.hex in labels.crossing_hexes]
+    by_country = [e for e in episodes if e.hex not in labels.crossing_hexes]
+    score.true = sum(
+        1 for e in by_country if e.country in labels.countries and e.hex not in labels.quiet
+    )
+    score.delays.extend(e.opened_at - e.start for e in by_country)
+    score.eligible = score.found = 0
+    if labels.crossings or labels.crossing_hexes:
+        _entries(score, rule, by_entry, identities, labels.crossings, tolerance_s)
     score.false = len(episodes) - score.true
-    score.delays.extend(e.opened_at - e.start for e in episodes)
-    if not labels.crosses_border:
-        return
-    watched = [i for i in identities.values() if rule.select.covers(i) and i.state]
-    expected = {c for c in labels.countries if any(i.state != c for i in watched)}
-    if rule.countries:
-        expected &= set(rule.countries)
-    entered = {e.country for e in episodes}
-    score.eligible = len(expected)
-    score.found = len(expected & entered)
+    if labels.crosses_border:
+        watched = [i for i in identities.values() if rule.select.covers(i) and i.state]
+        watched = [i for i in watched if i.hex not in labels.crossing_hexes]
+        expected = {c for c in labels.countries if any(i.state != c for i in watched)}
+        if rule.countries:
+            expected &= set(rule.countries)
+        entered = {e.country for e in by_country}
+        score.eligible += len(expected)
+        score.found += len(expected & entered)
+    if not labels.crosses_border and not labels.crossing_hexes:
+        score.eligible = score.found = None
     for hex_ in sorted({e.hex for e in episodes}):
         identity = identities.get(hex_)
         state = identity.state if identity is not None and identity.state else "??"
         mine = [e for e in episodes if e.hex == hex_]
         score.crossings.append(f"{hex_} {state}: {country_path(mine)}")
+
+
+def _entries(
+    score: Score,
+    rule: ForeignAirspaceRule,
+    episodes: list[Episode],
+    identities: dict[str, Identity],
+    crossings: tuple[Crossing, ...],
+    tolerance_s: float,
+) -> None:
+    """Judge the episodes of aircraft whose entries are labelled one by one."""
+    unmatched = sorted(episodes, key=lambda e: e.start)
+    assert score.true is not None and score.eligible is not None and score.found is not None
+    for crossing in crossings:
+        identity = identities.get(crossing.hex)
+        match = next(
+            (
+                e
+                for e in unmatched
+                if e.hex == crossing.hex
+                and e.country == crossing.country
+                and abs(e.start - crossing.time) <= tolerance_s
+            ),
+            None,
+        )
+        if match is not None:
+            unmatched.remove(match)
+            score.true += 1
+        eligible = identity is not None and rule.select.covers(identity)
+        if eligible and identity is not None:
+            eligible = identity.state != crossing.country
+            eligible = eligible and (not rule.countries or crossing.country in rule.countries)
+            eligible = eligible and f"{identity.state}>{crossing.country}" not in rule.allow
+        if not eligible:
+            continue
+        score.eligible += 1
+        if match is not None:
+            score.found += 1
+            score.delays.append(match.opened_at - crossing.time)
 
 
 def country_path(episodes: list[Episode]) -> str:

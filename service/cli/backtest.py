@@ -23,9 +23,14 @@ def register(commands: Any) -> None:
         "when it is a terminal.",
     )
     parser.add_argument(
-        "recordings", nargs="+", type=Path, metavar="RECORDING", help="recording file or folder"
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="RECORDING... LABELS",
+        help="recording files or folders, then their labels file (.json; an overlay of "
+        "corrections may follow it); repeat for more sets, e.g. tracks tracks/labels.json "
+        "devset devset/labels.json",
     )
-    parser.add_argument("labels", type=Path, metavar="LABELS", help="labels JSON file")
     add_config(parser)
     parser.add_argument(
         "--watch-all",
@@ -50,8 +55,7 @@ def backtest_command(args: argparse.Namespace) -> int:
         asyncio.run(
             run_command(
                 settings,
-                args.recordings,
-                args.labels,
+                args.inputs,
                 watch_all=args.watch_all,
                 anywhere=args.anywhere,
                 as_json=args.json,

@@ -109,8 +109,7 @@ def facts(payload: Payload) -> list[tuple[str, str, bool]]:
     if loiter:
         if loiter.place:
             found.append(("Near", f"{loiter.place.name}, {loiter.place.country}", True))
-        found.append(("Orbit", f"{loiter.turns:.1f} turns, radius {loiter.radius_km:.0f} km",
-                      False))  # fmt: skip
+        found.append(("Pattern", loiter.pattern, False))
         found.append(("Duration", f"{loiter.duration_s // 60:.0f} min", False))
     if payload.squawk:
         found.append(("Squawk", f"{payload.squawk.code} ({payload.squawk.meaning})", False))

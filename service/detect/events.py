@@ -9,6 +9,9 @@ from service.locate.places import Place
 from service.track import TrackPoint
 
 EventKind = Literal["opened", "update", "resolved"]
+# An orbit turns about a centre, a racetrack flies back and forth along an axis, a
+# dwell stays in one area however it turns.
+LoiterShape = Literal["orbit", "racetrack", "dwell"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,8 @@ class AirspaceFacts:
 
 @dataclass(frozen=True, slots=True)
 class LoiterFacts:
+    """Facts of a loiter episode: the pattern flown, its centre, size and duration."""
+
     center_lat: float
     center_lon: float
     radius_km: float
@@ -35,6 +40,10 @@ class LoiterFacts:
     alt_max_ft: int | None
     country: str | None
     place: Place | None = None  # the nearest town to the centre, when one is known
+    shape: LoiterShape = "orbit"
+    leg_km: float | None = None  # racetrack: the straight part of its legs
+    width_km: float | None = None  # racetrack: its width
+    axis_deg: float | None = None  # racetrack: compass bearing of its axis, 0-180
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,10 @@ time. With `repeat_interval_s` set, an open episode sends a "still inside" updat
 time that much more time has passed since the entry (only when a position is heard: no
 news is not reported as "still inside"). Positions implying an impossible speed never
 reach a rule (the pipeline's jump filter drops them), so a teleport cannot open an
-episode.
+episode. Nothing else is filtered: no speed, altitude, climb or turn test, so a
+crossing while refuelling, holding or climbing counts like any other, and on a trip
+through many countries each entry opens its own episode timed from its border
+(docs/alerts.md, "Crossings"; tests/detect/test_crossings.py).
 """
 
 from __future__ import annotations

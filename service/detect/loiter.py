@@ -1,9 +1,12 @@
-"""loiter: orbiting, holding or dwelling over one area for a long time.
+"""loiter: orbiting, flying a racetrack, holding or dwelling over one area for a long time.
 
-Opening looks back over the recent track (split only at coverage gaps longer than
-`max_gap_s`) for the longest stretch that stays within `max_radius_km` of its centre;
-it alerts when that stretch lasts `min_duration_s` with `min_turns` net turns (an orbit
-or racetrack), or lasts `min_dwell_s` whatever the turns (a survey or dwell).
+A loiter is a pattern (`shapes`): an orbit (net turning `min_turns` within
+`max_radius_km`, or round within `max_orbit_radius_km` for wide, slow orbits), a
+racetrack (a long, narrow oval flown back and forth along one axis, legs up to
+`max_leg_km`, reversing `min_reversals` times) or a dwell (within `max_radius_km` for
+`min_dwell_s`, however it turns), each lasting `min_duration_s` at least. The look-back
+that finds one is `service.detect.loiter_search`, its geometry `service.detect.shapes`;
+this module is the rule's lifecycle.
 
 The look-back costs the same whatever the fleet and the track length: it runs once per
 `CHECK_EVERY_S` per aircraft, each aircraft at its own phase of that minute (so a fleet
@@ -11,12 +14,16 @@ that appeared at once is not checked all in one poll); it reads only the look-ba
 window; and a bounding-box bound finds, in one vectorised pass, the earliest point a
 qualifying stretch could start at. That bound only moves forward as points arrive, so
 an aircraft in transit is not looked at again before a stretch from there could last
-`min_duration_s`. Each look-back finds what the exhaustive search over every start finds. Once open,
+`min_duration_s`. The wide orbit and the racetrack need net turning, so they are looked
+for only while the aircraft has turned enough within `pattern_window_s`, counted point
+by point as positions arrive (an aircraft in transit never has), whatever the bound.
+Each look-back finds what the exhaustive search over every start finds. Once open,
 the episode follows the aircraft point by point, so a loiter of hours costs O(1) per
-position, sends "still loitering" updates every `update_interval_s` of duration and ends
-when the aircraft leaves the area or stays silent longer than `max_gap_s` (also when
-the silence only shows as the next position arriving that late). Every event names
-the nearest town to the centre (`service.locate.places`, an offline table).
+position, sends "still loitering" updates every `update_interval_s` of duration and
+ends when the aircraft leaves the pattern's area or stays silent longer than
+`max_gap_s` (also when the silence only shows as the next position arriving that
+late). Every event names the
+nearest town to the centre (`service.locate.places`, an offline table).
 
 With `areas` set, a loiter opens only when its latest position lies inside one of the
 named user areas (like `abroad_only`, which looks at that position's country); once
@@ -31,8 +38,11 @@ import zlib
 import msgspec
 import numpy as np
 
-from service.detect.events import Event, LoiterFacts
-from service.locate.geo import bearing_deg, haversine_km, local_km, turn_deg
+from service.detect import loiter_search as search
+from service.detect import shapes
+from service.detect.events import Event, LoiterFacts, LoiterShape
+from service.detect.shapes import MIN_STEP_KM
+from service.locate.geo import EARTH_RADIUS_KM, bearing_deg, haversine_km, local_km, turn_deg
 from service.locate.places import nearest_place
 from service.models import Identity
 from service.settings import LoiterRule
@@ -41,11 +51,14 @@ from service.track import Track, TrackPoint
 # Opening is re-examined at most this often per aircraft: the look-back reads the
 # whole window and nothing changes meaningfully between two 10 s polls.
 CHECK_EVERY_S = 60.0
-# Consecutive points closer than this give no usable bearing (position noise).
-MIN_STEP_KM = 0.05
-# An open loiter tolerates the aircraft this far beyond the opening radius before
+# An open loiter tolerates the aircraft this far beyond the pattern's outline before
 # counting it as outside, so a drifting orbit is not cut in two.
 EXIT_SLACK = 1.25
+# The turning counted point by point may differ a little from a stretch's own (its
+# first chord differs); the patterns are looked for from this share of what they need.
+TURN_SLACK = 0.75
+TURN_MARK_DEG = 90.0  # turning is counted in steps of this many degrees
+KM_PER_DEG_LAT = math.radians(1.0) * EARTH_RADIUS_KM  # as in `local_km`
 
 
 class Episode(msgspec.Struct):
@@ -64,17 +77,35 @@ class Episode(msgspec.Struct):
     updates_sent: int = 0
     outside_since: float | None = None
     country: str | None = None
+    shape: LoiterShape = "orbit"
+    limit_km: float = 0.0  # orbit or dwell: farther from the centre is outside
+    axis_deg: float | None = None  # racetrack: compass bearing of its axis
+    half_length_km: float = 0.0  # racetrack: extent from the centre along the axis
+    half_width_km: float = 0.0  # and across it
 
 
 class LoiterState(msgspec.Struct):
     last_time: float | None = None
-    next_check_at: float = 0.0
+    next_check_at: float = 0.0  # the first point of the next check slot
     episode: Episode | None = None
+    # No stretch within `max_radius_km` can qualify before this (the box bound).
+    wait_until: float = 0.0
+    # Turning counted point by point: the last chord's start and bearing, the degrees
+    # turned since the last mark, and the times of the latest marks (each one
+    # TURN_MARK_DEG of turning, either way).
+    turn_lat: float | None = None
+    turn_lon: float | None = None
+    turn_bearing: float | None = None
+    turned_deg: float = 0.0
+    turn_marks: list[float] = []
 
 
 def history_s(rule: LoiterRule) -> float:
     """Feed time of track the look-back reads, point by point."""
-    return max(rule.min_duration_s, rule.min_dwell_s) + CHECK_EVERY_S
+    window = search.radius_window(rule)
+    if search.turn_needed(rule) < math.inf:
+        window = max(window, search.pattern_window(rule))
+    return window + CHECK_EVERY_S
 
 
 def evaluate(
@@ -84,9 +115,11 @@ def evaluate(
     state = state or LoiterState()
     events: list[Event] = []
     since = state.last_time + 1e-6 if state.last_time is not None else float("-inf")
-    new_points = [p for p in track.since(since) if _usable(rule, p)]
+    new_points = [p for p in track.since(since) if search.usable(rule, p)]
     if track.last is not None:
         state.last_time = track.last.time
+    for point in new_points:
+        _count_turning(rule, state, point)
     episode = state.episode
     if episode is not None:
         for point in new_points:
@@ -111,28 +144,27 @@ def evaluate(
         return state, events
     if last.time < state.next_check_at:
         return state, events
+    # This slot's check: skipped, or run now (at the slot's first point either way).
     state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
+    patterns = _turned_enough(rule, state, last.time)
+    if last.time < state.wait_until and not patterns:
+        return state, events
     latest = new_points[-1]  # where a stretch found now would end
     if rule.abroad_only and latest.country == identity.state:
         return state, events  # a loiter found now would be at home: not looked for
     if rule.areas and not set(rule.areas) & set(latest.areas):
         return state, events  # nor one outside the named areas
-    opened, earliest_start = _find_loiter(rule, track)
+    opened, earliest_start = _find_loiter(rule, track, patterns)
     if earliest_start is not None:
-        # No stretch can start before `earliest_start` from now on (the bound only moves
-        # forward), so none qualifies before it has lasted min_duration_s from there.
+        # No stretch within the radius can start before `earliest_start` from now on
+        # (the bound only moves forward), so none qualifies before it has lasted
+        # min_duration_s from there.
         could_open = _slot_start(identity.hex, earliest_start + rule.min_duration_s)
-        state.next_check_at = max(state.next_check_at, could_open)
+        state.wait_until = max(state.wait_until, could_open)
     if opened is not None:
         state.episode = opened
         events.append(_event(rule, "opened", opened, opened.last_inside, "loitering"))
     return state, events
-
-
-def _usable(rule: LoiterRule, point: TrackPoint) -> bool:
-    if point.on_ground:
-        return False
-    return point.gs_kt is None or point.gs_kt >= rule.min_speed_kt
 
 
 def _slot_start(hex_: str, time: float) -> float:
@@ -144,98 +176,127 @@ def _slot_start(hex_: str, time: float) -> float:
     return phase + math.floor((time - phase) / CHECK_EVERY_S) * CHECK_EVERY_S
 
 
-def _find_loiter(rule: LoiterRule, track: Track) -> tuple[Episode | None, float | None]:
-    """The longest recent stretch within the radius, if it qualifies as a loiter; and
-    when none can, the earliest time a qualifying stretch could start at (None when
-    unknown, as for a stretch that is in the radius but has not turned enough yet)."""
-    last = track.last
-    assert last is not None
-    lookback = max(rule.min_duration_s, rule.min_dwell_s)
-    points = [p for p in track.since(last.time - lookback) if _usable(rule, p)]
-    # Only the stretch after the last long coverage gap counts.
-    for i in range(len(points) - 1, 0, -1):
-        if points[i].time - points[i - 1].time > rule.max_gap_s:
-            points = points[i:]
-            break
-    if len(points) < 3 or points[-1].time - points[0].time < rule.min_duration_s:
-        return None, points[0].time if points else None
-    lat = np.array([p.lat for p in points])
-    lon = np.array([p.lon for p in points])
-    x, y = local_km(lat, lon, last.lat, last.lon)
-    times = np.array([p.time for p in points])
-    # Suffix centroids from the end: centre of points[i:] for every i.
-    n = len(points)
-    # A stretch wider than 2 radii along x or y cannot fit (its farthest point is more
-    # than one radius from any centre). Suffixes only grow wider towards the past, so
-    # the ones that fit the box are exactly those from `first` on.
-    width = 2 * rule.max_radius_km
-    wide = (_suffix_extent(x) > width) | (_suffix_extent(y) > width)
-    first = int(np.argmin(wide))  # the last point alone is never wide
-    counts = np.arange(n, 0, -1, dtype=np.float64)
-    cx = np.cumsum(x[::-1])[::-1] / counts
-    cy = np.cumsum(y[::-1])[::-1] / counts
-    best: int | None = None
-    for i in range(first, n):
-        if times[-1] - times[i] < rule.min_duration_s:
-            break
-        radius = np.hypot(x[i:] - cx[i], y[i:] - cy[i]).max()
-        if radius <= rule.max_radius_km:
-            best = i
-            break
-    if best is None:
-        return None, float(times[first])
-    stretch = points[best:]
-    turns_deg, last_bearing = _turns(stretch)
-    duration = stretch[-1].time - stretch[0].time
-    if abs(turns_deg) < rule.min_turns * 360.0 and duration < rule.min_dwell_s:
-        return None, None
-    kx = x[best:] - cx[best]
-    ky = y[best:] - cy[best]
-    center_lat = float(lat[best:].mean())
-    center_lon = float(lon[best:].mean())
+def _marks_kept(rule: LoiterRule) -> int:
+    needed = search.turn_needed(rule)
+    return 1 if needed == math.inf else math.ceil(TURN_SLACK * needed / TURN_MARK_DEG) + 1
+
+
+def _count_turning(rule: LoiterRule, state: LoiterState, point: TrackPoint) -> None:
+    """Add the turn at `point` (chords as in `shapes.net_turn`), O(1)."""
+    if state.turn_lat is None or state.turn_lon is None:
+        state.turn_lat, state.turn_lon = point.lat, point.lon
+        return
+    if haversine_km(state.turn_lat, state.turn_lon, point.lat, point.lon) < MIN_STEP_KM:
+        return
+    bearing = bearing_deg(state.turn_lat, state.turn_lon, point.lat, point.lon)
+    if state.turn_bearing is not None:
+        state.turned_deg += abs(turn_deg(state.turn_bearing, bearing))
+        if state.turned_deg >= TURN_MARK_DEG:
+            marks = int(state.turned_deg // TURN_MARK_DEG)
+            state.turned_deg -= marks * TURN_MARK_DEG
+            kept = _marks_kept(rule)
+            state.turn_marks = [*state.turn_marks, *[point.time] * min(marks, kept)][-kept:]
+    state.turn_bearing = bearing
+    state.turn_lat, state.turn_lon = point.lat, point.lon
+
+
+def _turned_enough(rule: LoiterRule, state: LoiterState, now: float) -> bool:
+    """Whether the aircraft may have turned enough within the pattern window for a
+    wide orbit or a racetrack: it turned less than one more mark than it has marks."""
+    needed = search.turn_needed(rule)
+    if needed == math.inf:
+        return False
+    since = now - search.pattern_window(rule)
+    marks = sum(1 for t in state.turn_marks if t >= since)
+    return (marks + 1) * TURN_MARK_DEG > TURN_SLACK * needed
+
+
+def _find_loiter(
+    rule: LoiterRule, track: Track, patterns: bool = True
+) -> tuple[Episode | None, float | None]:
+    """The loiter the recent track ends in, as an episode, if any (`loiter_search.find`:
+    wide orbits and racetracks only with `patterns`); else the earliest time a stretch
+    within the dwell radius could start at (None when unknown)."""
+    found, bound = search.find(rule, track, patterns)
+    return (_open(found), None) if found is not None else (None, bound)
+
+
+def _open(found: search.Found) -> Episode:
+    """The episode of a stretch found: its centre, shape and outline."""
+    stretch, x, y = search.stretch_arrays(found)
+    window, start, shape = found.window, found.start, found.shape
+    outline = shapes.outline(x, y)
+    last_bearing = _last_bearing(stretch)
     alts = [p.alt_ft for p in stretch if p.alt_ft is not None]
-    return Episode(
+    episode = Episode(
         start=stretch[0].time,
-        center_lat=center_lat,
-        center_lon=center_lon,
-        sum_lat=float(lat[best:].sum()),
-        sum_lon=float(lon[best:].sum()),
+        center_lat=float(window.lat[start:].mean()),
+        center_lon=float(window.lon[start:].mean()),
+        sum_lat=float(window.lat[start:].sum()),
+        sum_lon=float(window.lon[start:].sum()),
         count=len(stretch),
-        sum_radius_km=float(np.hypot(kx, ky).sum()),
-        turn_sum_deg=turns_deg,
+        sum_radius_km=float(np.hypot(x - outline.cx, y - outline.cy).sum()),
+        turn_sum_deg=found.turned,
         last_bearing=last_bearing,
         alt_min_ft=min(alts) if alts else None,
         alt_max_ft=max(alts) if alts else None,
         last_inside=stretch[-1],
         country=stretch[-1].country,
-    ), None
+        shape=shape,
+        limit_km=found.limit_km,
+    )
+    if shape == "racetrack":
+        # Centred on the middle of the oval (the mean of a lap and a half is not); the
+        # centre stays there while the episode is followed.
+        along = (float(outline.along.max()) + float(outline.along.min())) / 2
+        across = (float(outline.across.max()) + float(outline.across.min())) / 2
+        angle = math.radians(90.0 - outline.axis_deg)
+        east = outline.cx + along * math.cos(angle) - across * math.sin(angle)
+        north = outline.cy + along * math.sin(angle) + across * math.cos(angle)
+        origin = window.points[-1]
+        episode.center_lat = origin.lat + north / KM_PER_DEG_LAT
+        lon = origin.lon + east / (KM_PER_DEG_LAT * math.cos(math.radians(origin.lat)))
+        episode.center_lon = (lon + 180.0) % 360.0 - 180.0
+        episode.axis_deg = outline.axis_deg
+        episode.half_length_km = outline.length_km / 2
+        episode.half_width_km = outline.width_km / 2
+    return episode
 
 
-def _suffix_extent(values: np.ndarray) -> np.ndarray:
-    """max - min of values[i:] for every i."""
-    backwards = values[::-1]
-    return (np.maximum.accumulate(backwards) - np.minimum.accumulate(backwards))[::-1]
+def _last_bearing(stretch: list[TrackPoint]) -> float | None:
+    """Bearing of the last chord of MIN_STEP_KM or more, from where following goes on."""
+    last = stretch[-1]
+    for point in reversed(stretch[:-1]):
+        if haversine_km(point.lat, point.lon, last.lat, last.lon) >= MIN_STEP_KM:
+            return bearing_deg(point.lat, point.lon, last.lat, last.lon)
+    return None
 
 
-def _turns(points: list[TrackPoint]) -> tuple[float, float | None]:
-    """Net signed heading change along the chords between points (gap tolerant)."""
-    total = 0.0
-    previous: float | None = None
-    anchor = points[0]
-    for point in points[1:]:
-        if haversine_km(anchor.lat, anchor.lon, point.lat, point.lon) < MIN_STEP_KM:
-            continue
-        bearing = bearing_deg(anchor.lat, anchor.lon, point.lat, point.lon)
-        if previous is not None:
-            total += turn_deg(previous, bearing)
-        previous = bearing
-        anchor = point
-    return total, previous
+def _outside(rule: LoiterRule, episode: Episode, point: TrackPoint, distance: float) -> bool:
+    """Whether a point lies beyond the pattern's outline (with the slack)."""
+    if episode.axis_deg is None:
+        return distance > max(episode.limit_km, rule.max_radius_km) * EXIT_SLACK
+    along, across = _along_across(episode, point)
+    drift = (EXIT_SLACK - 1) * episode.half_length_km
+    return (
+        abs(along) > episode.half_length_km * EXIT_SLACK
+        or abs(across) > episode.half_width_km + drift
+    )
+
+
+def _along_across(episode: Episode, point: TrackPoint) -> tuple[float, float]:
+    """A point's km along and across a racetrack's axis, from its centre."""
+    assert episode.axis_deg is not None
+    x, y = local_km(np.array([point.lat]), np.array([point.lon]), episode.center_lat,
+                    episode.center_lon)  # fmt: skip
+    angle = math.radians(90.0 - episode.axis_deg)
+    ux, uy = math.cos(angle), math.sin(angle)
+    return float(x[0] * ux + y[0] * uy), float(y[0] * ux - x[0] * uy)
 
 
 def _follow(rule: LoiterRule, episode: Episode, point: TrackPoint) -> Event | None:
     distance = haversine_km(episode.center_lat, episode.center_lon, point.lat, point.lon)
-    if distance > rule.max_radius_km * EXIT_SLACK:
+    if _outside(rule, episode, point, distance):
         if episode.outside_since is None:
             episode.outside_since = point.time
         if point.time - episode.outside_since >= rule.exit_confirm_s:
@@ -251,8 +312,9 @@ def _follow(rule: LoiterRule, episode: Episode, point: TrackPoint) -> Event | No
     episode.sum_lat += point.lat
     episode.sum_lon += point.lon
     episode.count += 1
-    episode.center_lat = episode.sum_lat / episode.count
-    episode.center_lon = episode.sum_lon / episode.count
+    if episode.axis_deg is None:  # a racetrack keeps the middle of its oval
+        episode.center_lat = episode.sum_lat / episode.count
+        episode.center_lon = episode.sum_lon / episode.count
     episode.sum_radius_km += distance
     if point.alt_ft is not None:
         episode.alt_min_ft = min(episode.alt_min_ft or point.alt_ft, point.alt_ft)
@@ -268,6 +330,9 @@ def _follow(rule: LoiterRule, episode: Episode, point: TrackPoint) -> Event | No
 
 
 def _facts(episode: Episode, at: float) -> LoiterFacts:
+    racetrack = episode.axis_deg is not None
+    length = 2 * episode.half_length_km
+    width = 2 * episode.half_width_km
     return LoiterFacts(
         center_lat=episode.center_lat,
         center_lon=episode.center_lon,
@@ -279,6 +344,10 @@ def _facts(episode: Episode, at: float) -> LoiterFacts:
         country=episode.country,
         # A table lookup (loaded once), only when an event is produced.
         place=nearest_place(episode.center_lat, episode.center_lon),
+        shape=episode.shape,
+        leg_km=max(length - width, 0.0) if racetrack else None,
+        width_km=width if racetrack else None,
+        axis_deg=episode.axis_deg,
     )
 
 

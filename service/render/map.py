@@ -1,4 +1,5 @@
-"""Draw the alert map as a PNG with Pillow: recent track, borders, entry point, orbit.
+"""Draw the alert map as a PNG with Pillow: recent track, borders, entry point, and the
+loiter pattern (an orbit's circle or a racetrack's oval).
 
 Pure and CPU-bound (call it through `asyncio.to_thread`). The projection is
 equirectangular around the centre latitude, which is true enough at the few hundred
@@ -31,6 +32,36 @@ _TEXT = (40, 40, 40)
 
 
 @dataclass(frozen=True, slots=True)
+class Racetrack:
+    """An oval to draw: two straight legs joined by half circles as wide as it is."""
+
+    lat: float  # the middle of the oval
+    lon: float
+    leg_km: float  # the straight part
+    width_km: float
+    axis_deg: float  # compass bearing of the legs
+
+    def outline(self, steps: int = 24) -> list[tuple[float, float]]:
+        """The oval as (lat, lon) points, closed."""
+        r, half = self.width_km / 2, self.leg_km / 2
+        points = []
+        for end in (1, -1):  # the far end's half circle, then the near end's
+            for i in range(steps + 1):
+                a = math.pi * i / steps
+                along = end * (half + r * math.sin(a))
+                across = end * r * math.cos(a)
+                points.append(self._latlon(along, across))
+        return [*points, points[0]]
+
+    def _latlon(self, along: float, across: float) -> tuple[float, float]:
+        b = math.radians(self.axis_deg)
+        east = along * math.sin(b) - across * math.cos(b)
+        north = along * math.cos(b) + across * math.sin(b)
+        lat = self.lat + north / 111.2
+        return lat, self.lon + east / (111.2 * math.cos(math.radians(self.lat)))
+
+
+@dataclass(frozen=True, slots=True)
 class MapSpec:
     """What to draw. Coordinates in degrees; `track` oldest first as (lat, lon)."""
 
@@ -39,6 +70,7 @@ class MapSpec:
     highlight: Any = None  # the foreign country, filled differently
     entry: tuple[float, float] | None = None
     orbit: tuple[float, float, float] | None = None  # lat, lon, radius km
+    racetrack: Racetrack | None = None
     title: str = ""
     caption: str = ""
     extra: Sequence[tuple[float, float]] = field(default_factory=tuple)  # points to keep in view
@@ -82,6 +114,8 @@ def render_png(spec: MapSpec) -> bytes:
         points.append(spec.entry)
     if spec.orbit:
         points.append(spec.orbit[:2])
+    if spec.racetrack:
+        points.extend(spec.racetrack.outline(4))
     view = _View(points or [(0.0, 0.0)])
     for geometry in spec.countries:
         fill = _FOREIGN if geometry is spec.highlight else _LAND
@@ -92,6 +126,11 @@ def render_png(spec: MapSpec) -> bytes:
         x, y = view.xy(spec.orbit[0], spec.orbit[1])
         r = view.km(spec.orbit[2])
         draw.ellipse((x - r, y - r, x + r, y + r), outline=_ORBIT, width=3)
+        draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=_ORBIT)
+    if spec.racetrack:
+        oval = [view.xy(lat, lon) for lat, lon in spec.racetrack.outline()]
+        draw.line(oval, fill=_ORBIT, width=3, joint="curve")
+        x, y = view.xy(spec.racetrack.lat, spec.racetrack.lon)
         draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=_ORBIT)
     if spec.entry:
         x, y = view.xy(*spec.entry)
@@ -125,7 +164,8 @@ def _legend(draw: ImageDraw.ImageDraw, spec: MapSpec) -> None:
         draw.text((10, 5), spec.title[:90], fill=_TEXT, font=font)
     y = HEIGHT - 22
     draw.rectangle((0, y - 4, WIDTH, HEIGHT), fill=(255, 255, 255))
-    keys = [("track", _TRACK), ("entry", _ENTRY), ("orbit", _ORBIT), ("border", _BORDER)]
+    pattern = "racetrack" if spec.racetrack else "orbit"
+    keys = [("track", _TRACK), ("entry", _ENTRY), (pattern, _ORBIT), ("border", _BORDER)]
     x = 10
     for label, colour in keys:
         draw.rectangle((x, y + 3, x + 12, y + 13), fill=colour)

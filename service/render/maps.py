@@ -7,9 +7,11 @@ import asyncio
 from collections import OrderedDict
 from datetime import datetime
 
-from service.alerts.payload import Payload, decode
+from msgspec import UNSET
+
+from service.alerts.payload import LoiterRef, Payload, decode
 from service.locate.boundaries import Boundaries
-from service.render.map import MapSpec, render_png
+from service.render.map import MapSpec, Racetrack, render_png
 from service.store.base import TrackStore
 from service.store.records import OutboxItem
 from service.track import TrackPoint, point_decoder
@@ -51,7 +53,8 @@ def spec_for(boundaries: Boundaries, payload: Payload, points: list[TrackPoint])
         countries=geometries,
         highlight=highlight,
         entry=(entry.lat, entry.lon) if entry else None,
-        orbit=(loiter.center.lat, loiter.center.lon, loiter.radius_km) if loiter else None,
+        orbit=_orbit(loiter),
+        racetrack=_racetrack(loiter),
         title=f"{payload.label} · {payload.rule.id} · {payload.at.replace('T', ' ')}",
         caption=f"{len(track)} positions",
     )
@@ -88,6 +91,23 @@ class MapRenderer:
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return png
+
+
+def _racetrack(loiter: LoiterRef | None) -> Racetrack | None:
+    """The oval of a racetrack loiter (one with its legs, width and axis)."""
+    if loiter is None or loiter.shape != "racetrack":
+        return None
+    if not loiter.leg_km or not loiter.width_km or loiter.axis_deg is UNSET:
+        return None
+    return Racetrack(loiter.center.lat, loiter.center.lon, loiter.leg_km, loiter.width_km,
+                     loiter.axis_deg)  # fmt: skip
+
+
+def _orbit(loiter: LoiterRef | None) -> tuple[float, float, float] | None:
+    """The circle of any other loiter: orbits, dwells, and those of older senders."""
+    if loiter is None or _racetrack(loiter) is not None:
+        return None
+    return loiter.center.lat, loiter.center.lon, loiter.radius_km
 
 
 def _unix(iso: str) -> float:

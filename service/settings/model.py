@@ -110,7 +110,8 @@ class TrackSettings(_Model):
         default=3600,
         gt=0,
         description="Feed time of history kept point by point; raised by itself to the "
-        "longest look-back of a rule (loiter: the larger of min_duration_s and min_dwell_s).",
+        "longest look-back of a rule (loiter: the largest of min_duration_s, min_dwell_s "
+        "and, with wide orbits or racetracks, pattern_window_s).",
     )
     thin_s: float = Field(
         default=300,

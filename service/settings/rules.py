@@ -111,15 +111,63 @@ class ForeignAirspaceRule(_RuleBase):
         return pairs
 
 
+LoiterShape = Literal["orbit", "racetrack", "dwell"]
+
+
 class LoiterRule(_RuleBase):
-    """Orbiting, holding or dwelling over one area for a long time."""
+    """Orbiting, flying a racetrack, holding or dwelling over one area for a long time.
+
+    Three patterns (`shapes`), each lasting `min_duration_s`: an orbit (net turning of
+    `min_turns` within `max_radius_km` of a centre, or round and within
+    `max_orbit_radius_km` over `pattern_window_s`), a racetrack (a long, narrow oval flown
+    back and forth along one axis on the same two tracks, legs up to `max_leg_km`,
+    turning the same way at both ends) and a dwell (staying within `max_radius_km` for
+    `min_dwell_s`, however it turns). Notifications name the shape and its size."""
 
     type: Literal["loiter"] = Field(default="loiter", description="Rule type.")
+    shapes: list[LoiterShape] = Field(
+        default=["orbit", "racetrack", "dwell"],
+        min_length=1,
+        description="Patterns that count as a loiter: orbit, racetrack, dwell.",
+    )
     min_duration_s: float = Field(
-        default=1200, gt=0, description="Time within the radius before the loiter alerts."
+        default=1200, gt=0, description="Time in the pattern before the loiter alerts."
     )
     max_radius_km: float = Field(
-        default=25, gt=0, description="Largest orbit radius (from the centre) counted."
+        default=25,
+        gt=0,
+        description="Radius of a dwell, and of an orbit found over the dwell's look-back "
+        "(`max(min_duration_s, min_dwell_s)`).",
+    )
+    max_orbit_radius_km: float = Field(
+        default=60,
+        gt=0,
+        description="Largest orbit radius (from the centre): wide, slow orbits and holding "
+        "over a navaid or a town, looked for over `pattern_window_s`.",
+    )
+    max_leg_km: float = Field(
+        default=150,
+        gt=0,
+        description="Longest racetrack leg (the straight part, end turns excluded).",
+    )
+    max_width_ratio: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="A racetrack is at most this wide for its length (0.25: 100 x 25 km).",
+    )
+    min_reversals: int = Field(
+        default=3,
+        ge=2,
+        description="Reversals of heading along the racetrack's axis (turns at its ends) "
+        "needed; a straight out-and-back reverses once.",
+    )
+    pattern_window_s: float = Field(
+        default=7200,
+        gt=0,
+        description="Look-back for wide orbits and racetracks: a pattern must show within "
+        "this much track (three reversals of a 150 km racetrack at 250 kt take about "
+        "65 min, of a 90 km one at 120 kt about 100 min).",
     )
     min_turns: float = Field(
         default=1.0,

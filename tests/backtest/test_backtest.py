@@ -215,7 +215,7 @@ async def test_backtest_command_table_and_json(tmp_path: Path, boundaries_path: 
     async def command(**options: bool) -> str:
         out = io.StringIO()
         flags = {"watch_all": True, "anywhere": True, "as_json": False, **options}
-        await run_command(settings, [tmp_path], labels, out=out, **flags)
+        await run_command(settings, [tmp_path, labels], out=out, **flags)
         return out.getvalue()
 
     table = await command()

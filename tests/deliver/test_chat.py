@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import math
 import re
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from service.deliver.outbox import OutboxWorker
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.render.map import MapSpec, render_png
+from service.render.maps import spec_for
 from service.settings.receivers import DiscordReceiver, Receiver, SlackReceiver
 from service.store import MemoryStore, StoreError
 from service.store.records import OutboxItem
@@ -279,3 +281,33 @@ def test_map_png_shows_track_border_entry_and_orbit(boundaries_path: Path) -> No
     assert (252, 236, 222) in colours  # Mexico, the foreign country, is drawn
     assert (244, 241, 234) in colours  # and the US beside it
     assert (30, 90, 200) in colours and (215, 38, 61) in colours  # track and orbit
+
+
+def test_a_racetrack_is_drawn_as_an_oval_along_its_axis_and_named_in_the_chat(
+    boundaries_path: Path,
+) -> None:
+    payload = copy.deepcopy(EXAMPLE)
+    payload["rule"] = {"id": "loiter", "type": "loiter", "severity": "warning"}
+    payload.pop("area", None)
+    payload["loiter"] = {
+        "center": {"lat": 25.0, "lon": -93.0}, "radius_km": 30.0, "turns": 2.5,
+        "duration_s": 3600, "alt_min_ft": 24000, "alt_max_ft": 24000,
+        "shape": "racetrack", "leg_km": 90.0, "width_km": 22.0, "axis_deg": 90.0,
+    }  # fmt: skip
+    racetrack = decode(json.dumps(payload).encode())
+    assert racetrack.loiter and racetrack.loiter.pattern == (
+        "racetrack, 90 km legs, 22 km wide, axis 090/270"
+    )
+    spec = spec_for(Boundaries.load(boundaries_path), racetrack, [])
+    assert spec.orbit is None and spec.racetrack is not None
+    lats, lons = zip(*spec.racetrack.outline(), strict=True)
+    east_west_km = (max(lons) - min(lons)) * 111.2 * math.cos(math.radians(25.0))
+    assert abs(east_west_km - 112) < 1 and abs((max(lats) - min(lats)) * 111.2 - 22) < 0.5
+    image = Image.open(io.BytesIO(render_png(spec)))
+    colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) or []}
+    assert (215, 38, 61) in colours  # the oval
+    # An older sender's loiter (no shape) is still drawn as a circle.
+    del payload["loiter"]["shape"], payload["loiter"]["leg_km"]
+    older = decode(json.dumps(payload).encode())
+    assert older.loiter and older.loiter.pattern == "2.5 turns, radius 30 km"
+    assert spec_for(Boundaries.load(boundaries_path), older, []).orbit == (25.0, -93.0, 30.0)

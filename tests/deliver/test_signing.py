@@ -109,18 +109,21 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def test_schema_is_valid_and_its_example_validates(schema: dict[str, Any]) -> None:
+def test_schema_is_valid_and_its_examples_validate(schema: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
-    (example,) = schema["examples"]
-    jsonschema.validate(example, schema, cls=jsonschema.Draft202012Validator)
+    example, racetrack = schema["examples"]
+    for each in (example, racetrack):
+        jsonschema.validate(each, schema, cls=jsonschema.Draft202012Validator)
     assert example["aircraft"]["callsign"] == "TROY701"
     assert example["area"]["country"] == "MX"
+    assert racetrack["loiter"]["shape"] == "racetrack"
 
 
-def test_docs_example_matches_the_schema_example(schema: dict[str, Any]) -> None:
+def test_docs_examples_match_the_schema_examples(schema: dict[str, Any]) -> None:
     docs = DOCS_PATH.read_text(encoding="utf-8")
-    (block,) = re.findall(r"```json\n(.*?)```", docs, flags=re.DOTALL)
-    assert json.loads(block) == schema["examples"][0]
+    loiter, payload = re.findall(r"```json\n(.*?)```", docs, flags=re.DOTALL)
+    assert json.loads(payload) == schema["examples"][0]
+    assert json.loads(loiter) == schema["examples"][1]["loiter"]
 
 
 def _set(payload: dict[str, Any], dotted: str, value: Any) -> None:
@@ -166,6 +169,14 @@ LOITER = {
         ({"area.depth_km": -1}, "negative depth"),
         ({"loiter": LOITER}, "loiter block on a foreign_airspace alert"),
         ({"rule.type": "loiter"}, "loiter rule without loiter block"),
+        (
+            {"rule.type": "loiter", "area": _DELETE, "loiter": {**LOITER, "shape": "circle"}},
+            "unknown loiter shape",
+        ),
+        (
+            {"rule.type": "loiter", "area": _DELETE, "loiter": {**LOITER, "axis_deg": 200}},
+            "racetrack axis beyond 180",
+        ),
         ({"rule.severity": "fatal"}, "unknown severity"),
         ({"extra": 1}, "unknown top-level field"),
     ],

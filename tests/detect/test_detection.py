@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from service.alerts.payload import iso
+from service.alerts.payload import decode, iso
 from service.cli.replay import replay
 from service.detect import foreign_airspace, loiter, signal_lost
 from service.detect.events import AirspaceFacts, LoiterFacts
@@ -33,6 +33,7 @@ from service.settings import (
     load_settings,
 )
 from service.track import Track, TrackPoint, point_decoder, point_encoder
+from tests.detect import patterns
 from tests.support.paths import ROOT
 
 SCHEMA = json.loads((ROOT / "schemas" / "webhook-v1.schema.json").read_text())
@@ -249,6 +250,25 @@ async def test_orbit_with_gaps_then_a_short_hold_before_landing(
     assert f"{expected.name}, US (" in loiters[0]["summary"]
 
 
+async def test_a_racetrack_notification_says_its_shape_size_and_axis(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A 90 x 22 km racetrack, legs north-east and south-west, over the Gulf of Mexico.
+    points = patterns.fly(patterns.racetrack(90, 22, 5), origin=(25.0, -93.0), heading=45)
+    snapshots = [
+        report(p.time, p.lat, p.lon, alt_baro=24_000, gs=250, track=p.track_deg) for p in points
+    ]
+    notes, _ = await run(settings, snapshots, tmp_path)
+    loiters = [n for n in notes if n["rule"]["id"] == "loiter"]
+    assert [n["kind"] for n in loiters][:2] == ["opened", "update"]
+    pattern = loiters[0]["loiter"]
+    assert pattern["shape"] == "racetrack" and abs(pattern["axis_deg"] - 45) < 5
+    assert 80 < pattern["leg_km"] < 100 and 18 < pattern["width_km"] < 26
+    summary = loiters[0]["summary"]
+    assert "over the high seas" in summary and "(racetrack, " in summary
+    assert f"{pattern['leg_km']:.0f} km legs, {pattern['width_km']:.0f} km wide, axis 04" in summary
+
+
 # --- signal_lost: landing versus going dark ----------------------------------------
 
 
@@ -347,3 +367,14 @@ def test_new_rule_keys_are_validated(rule: dict[str, Any], key: str, tmp_path: P
     path.write_text(json.dumps({"rules": [{"id": "r", **rule}]}))
     with pytest.raises(ConfigError, match=rf"rules\.0\.{rule['type']}\.{key}"):
         load_settings(path, environ={})
+
+
+def test_the_schema_examples_are_valid_payloads() -> None:
+    """Both examples (a crossing, a racetrack loiter) match the schema and decode."""
+    assert [e["rule"]["type"] for e in SCHEMA["examples"]] == ["foreign_airspace", "loiter"]
+    for example in SCHEMA["examples"]:
+        jsonschema.validate(example, SCHEMA)
+        payload = decode(json.dumps(example).encode())
+        assert payload.summary == example["summary"]
+    loiter_ref = decode(json.dumps(SCHEMA["examples"][1]).encode()).loiter
+    assert loiter_ref and loiter_ref.pattern in SCHEMA["examples"][1]["summary"]

@@ -25,7 +25,8 @@ def test_default_config_is_valid_and_delivers_only_when_the_url_is_set() -> None
     settings = load_settings(DEFAULT_CONFIG, environ={})
     assert [rule.type for rule in settings.rules] == [
         "foreign_airspace",
-        "loiter",
+        "loiter",  # government and police, anywhere
+        "loiter",  # military, outside their own airspace
         "signal_lost",
         "squawk",
     ]
