@@ -241,7 +241,8 @@ async def _import_one(
         snapshots = _trace_snapshots(trace.positions)
         rejected = Counter(trace.rejected)
     else:
-        total, hexes = scan(path)
+        scanned = scan(path)
+        total, hexes = scanned.lines, scanned.hexes
         snapshots = _recording_snapshots(path)
         rejected = Counter()
     run_settings = prepare(settings, hexes, watch_all=watch_all, anywhere=False)
