@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp.web_app
 import pytest
 
 from service.settings.model import TOWNS_FILE
@@ -32,6 +33,20 @@ os.environ["BORDERWATCH_HISTORY"] = str(
 )
 # Each test flushes this database; parallel runs on one server pick different ones.
 REDIS_DB = int(os.environ.get("BORDERWATCH_TEST_REDIS_DB", "15"))
+
+
+@pytest.fixture(autouse=True)
+def _release_http_apps() -> Iterator[None]:
+    """Let each test's aiohttp Application go when the test ends.
+
+    aiohttp memoises every handler's middleware chain by the Applications it ran in (an
+    lru_cache of 1,024 entries), which kept each test's Application alive, and with it
+    the service App and its warmed border indexes: the suite's process grew to 8-11 GB.
+    A running service has one Application, so the cache costs it nothing."""
+    yield
+    cache = getattr(aiohttp.web_app, "_cached_build_middleware", None)
+    if cache is not None:
+        cache.cache_clear()
 
 
 def _answers(host: str, port: int) -> bool:
