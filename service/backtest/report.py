@@ -7,6 +7,7 @@ from typing import Any
 
 from service.backtest.runner import RecordingRun
 from service.backtest.score import Score
+from service.tables import text_table
 
 
 @dataclass(slots=True)
@@ -34,15 +35,8 @@ def _minutes(seconds: float | None) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    # Names left-aligned, figures right-aligned, so columns of numbers line up.
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            cell.ljust(widths[i]) if i < 2 else cell.rjust(widths[i]) for i, cell in enumerate(row)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return lines
+    # Names (the first two columns) left-aligned, figures right-aligned.
+    return text_table(header, rows, right=range(2, len(header)))
 
 
 def render(report: Report) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from service.history.reports import HoursRow
+from service.tables import text_table
 
 Format = Literal["table", "json", "csv"]
 FORMATS: Final[tuple[Format, ...]] = ("table", "json", "csv")
@@ -102,14 +103,4 @@ def _when(unix_s: float) -> str:
 
 
 def _table(header: list[str], lines: list[list[str]], right: set[int]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
-
-    def render(cells: list[str]) -> str:
-        parts = [
-            cell.rjust(width) if index in right else cell.ljust(width)
-            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in lines)]) + "\n"
+    return "\n".join(text_table(header, lines, right, rule=True)) + "\n"
