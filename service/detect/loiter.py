@@ -16,7 +16,8 @@ qualifying stretch could start at. That bound only moves forward as points arriv
 an aircraft in transit is not looked at again before a stretch from there could last
 `min_duration_s`. The wide orbit and the racetrack need net turning, so they are looked
 for only while the aircraft has turned enough within `pattern_window_s`, counted point
-by point as positions arrive (an aircraft in transit never has), whatever the bound.
+by point as positions arrive (an aircraft in transit never has), whatever the bound,
+and at most once per `PATTERN_CHECK_EVERY_S` (their look-back is hours long).
 Each look-back finds what the exhaustive search over every start finds. Once open,
 the episode follows the aircraft point by point, so a loiter of hours costs O(1) per
 position, sends "still loitering" updates every `update_interval_s` of duration and
@@ -51,6 +52,12 @@ from service.track import Track, TrackPoint
 # Opening is re-examined at most this often per aircraft: the look-back reads the
 # whole window and nothing changes meaningfully between two 10 s polls.
 CHECK_EVERY_S = 60.0
+# The wide orbit and the racetrack are looked for at most this often: their look-back
+# reads `pattern_window_s` (hours, ten times the dwell radius's points) and they take a
+# lap and a half or more to confirm, so a later check delays an alert by a few minutes
+# of an hour or more, while looking every minute cost an aircraft that turns a lot
+# (a patrol flying to and fro) more than the rest of its processing.
+PATTERN_CHECK_EVERY_S = 300.0
 # An open loiter tolerates the aircraft this far beyond the pattern's outline before
 # counting it as outside, so a drifting orbit is not cut in two.
 EXIT_SLACK = 1.25
@@ -87,6 +94,7 @@ class Episode(msgspec.Struct):
 class LoiterState(msgspec.Struct):
     last_time: float | None = None
     next_check_at: float = 0.0  # the first point of the next check slot
+    next_pattern_at: float = 0.0  # the first point of the next pattern check slot
     episode: Episode | None = None
     # No stretch within `max_radius_km` can qualify before this (the box bound).
     wait_until: float = 0.0
@@ -146,7 +154,10 @@ def evaluate(
         return state, events
     # This slot's check: skipped, or run now (at the slot's first point either way).
     state.next_check_at = _slot_start(identity.hex, last.time) + CHECK_EVERY_S
-    patterns = _turned_enough(rule, state, last.time)
+    patterns = last.time >= state.next_pattern_at and _turned_enough(rule, state, last.time)
+    if patterns:
+        slot = _slot_start(identity.hex, last.time, PATTERN_CHECK_EVERY_S)
+        state.next_pattern_at = slot + PATTERN_CHECK_EVERY_S
     if last.time < state.wait_until and not patterns:
         return state, events
     latest = new_points[-1]  # where a stretch found now would end
@@ -167,13 +178,13 @@ def evaluate(
     return state, events
 
 
-def _slot_start(hex_: str, time: float) -> float:
-    """Start of this aircraft's check slot holding `time`: slots are CHECK_EVERY_S long,
+def _slot_start(hex_: str, time: float, every_s: float = CHECK_EVERY_S) -> float:
+    """Start of this aircraft's check slot holding `time`: slots are `every_s` long,
     at an offset of the aircraft's own (the same every run), and a check runs at the
     first point of a slot. Fixed slots make skipped checks skip whole slots, so the
     checks that do run are the ones that would have run anyway."""
-    phase = zlib.crc32(hex_.encode()) % 1000 / 1000 * CHECK_EVERY_S
-    return phase + math.floor((time - phase) / CHECK_EVERY_S) * CHECK_EVERY_S
+    phase = zlib.crc32(hex_.encode()) % 1000 / 1000 * every_s
+    return phase + math.floor((time - phase) / every_s) * every_s
 
 
 def _marks_kept(rule: LoiterRule) -> int:
@@ -253,7 +264,7 @@ def _open(found: search.Found) -> Episode:
         angle = math.radians(90.0 - outline.axis_deg)
         east = outline.cx + along * math.cos(angle) - across * math.sin(angle)
         north = outline.cy + along * math.sin(angle) + across * math.cos(angle)
-        origin = window.points[-1]
+        origin = stretch[-1]
         episode.center_lat = origin.lat + north / KM_PER_DEG_LAT
         lon = origin.lon + east / (KM_PER_DEG_LAT * math.cos(math.radians(origin.lat)))
         episode.center_lon = (lon + 180.0) % 360.0 - 180.0

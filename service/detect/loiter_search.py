@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 
 from service.detect import shapes
 from service.detect.events import LoiterShape
@@ -69,39 +70,66 @@ def turn_needed(rule: LoiterRule) -> float:
     return min(needs)
 
 
-def recent(rule: LoiterRule, track: Track, seconds: float) -> list[TrackPoint]:
+def recent(rule: LoiterRule, track: Track, seconds: float) -> Recent:
     """The usable points of the last `seconds` of track, after the last coverage gap
     longer than `max_gap_s`."""
     last = track.last
     assert last is not None
-    points = [p for p in track.since(last.time - seconds) if usable(rule, p)]
-    for i in range(len(points) - 1, 0, -1):
-        if points[i].time - points[i - 1].time > rule.max_gap_s:
-            return points[i:]
-    return points
+    columns = track.columns(last.time - seconds)
+    # As `usable`, of every point at once (NaN, an unreported speed, is not below it).
+    keep = np.flatnonzero(~columns.on_ground & ~(columns.gs_kt < rule.min_speed_kt))
+    times = columns.times[keep]
+    gaps = np.flatnonzero(np.diff(times) > rule.max_gap_s)
+    if len(gaps):
+        cut = int(gaps[-1]) + 1
+        keep, times = keep[cut:], times[cut:]
+    return Recent(columns.points, keep, times, columns.lat[keep], columns.lon[keep])
 
 
-def lasts(rule: LoiterRule, points: list[TrackPoint]) -> bool:
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """The points `recent` keeps: `points[i] for i in keep`, and their columns."""
+
+    points: list[TrackPoint]
+    keep: npt.NDArray[np.intp]
+    times: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.keep)
+
+    def kept(self, start: int = 0) -> list[TrackPoint]:
+        """The points kept from the `start`th on."""
+        points = self.points
+        return [points[i] for i in self.keep[start:].tolist()]
+
+
+def lasts(rule: LoiterRule, points: Recent) -> bool:
     """Whether a stretch of these points can last `min_duration_s`."""
-    return len(points) >= 3 and points[-1].time - points[0].time >= rule.min_duration_s
+    return len(points) >= 3 and points.times[-1] - points.times[0] >= rule.min_duration_s
 
 
 class Window:
     """Points of the look-back in local km around the latest one, with each start's net
     turning to the end."""
 
-    def __init__(self, points: list[TrackPoint]) -> None:
-        last = points[-1]
-        self.points = points
-        self.lat = np.array([p.lat for p in points])
-        self.lon = np.array([p.lon for p in points])
-        self.x, self.y = local_km(self.lat, self.lon, last.lat, last.lon)
-        self.times = np.array([p.time for p in points])
+    def __init__(self, points: Recent) -> None:
+        self.recent = points
+        self.lat = points.lat
+        self.lon = points.lon
+        self.x, self.y = local_km(self.lat, self.lon, float(self.lat[-1]), float(self.lon[-1]))
+        self.times = points.times
 
     @cached_property
     def turned(self) -> FloatArray:
         """Net turning from each point to the end (degrees, right positive)."""
         return shapes.suffix_turns(shapes.turning(self.x, self.y))
+
+    @cached_property
+    def spread(self) -> tuple[FloatArray, FloatArray]:
+        """Spread along and across the principal axis from each point to the end."""
+        return shapes.suffix_spread(self.x, self.y)
 
     def outline(self, start: int) -> Outline:
         return shapes.outline(self.x[start:], self.y[start:])
@@ -125,7 +153,7 @@ def find(rule: LoiterRule, track: Track, patterns: bool) -> tuple[Found | None, 
     # The dwell radius's window first: it is shorter, and what most loiters are found in.
     points = recent(rule, track, radius_window(rule))
     if not lasts(rule, points):  # then neither does a longer look-back, cut at the same gap
-        return None, points[0].time if points else None
+        return None, float(points.times[0]) if len(points) else None
     window = Window(points)
     times = window.times
     start, first = _within(rule, window)
@@ -220,7 +248,7 @@ def _round_within(rule: LoiterRule, window: Window) -> int | None:
     way (circuits, an approach) that would hide the orbit after them, so every start is
     asked; the cheap questions first, of all starts at once."""
     radius = rule.max_orbit_radius_km
-    along, across = shapes.suffix_spread(window.x, window.y)
+    along, across = window.spread
     candidate = (
         (np.abs(window.turned) >= rule.min_turns * 360.0)
         & (along + across <= radius * radius)  # the mean square distance
@@ -261,7 +289,7 @@ def _stretched(rule: LoiterRule, window: Window) -> int | None:
     needed = shapes.RACETRACK_TURN_PER_REVERSAL_DEG * rule.min_reversals
     most = shapes.stadium_spread_ratio(rule.max_width_ratio) * shapes.RACETRACK_SPREAD_SLACK
     longest = rule.max_leg_km / (1 - rule.max_width_ratio)
-    along, across = shapes.suffix_spread(window.x, window.y)
+    along, across = window.spread
     candidate = (
         (np.abs(window.turned) >= needed)
         & (across <= most * most * along)
@@ -278,4 +306,4 @@ def _stretched(rule: LoiterRule, window: Window) -> int | None:
 def stretch_arrays(found: Found) -> tuple[list[TrackPoint], FloatArray, FloatArray]:
     """The points of a found stretch and their local km."""
     window, start = found.window, found.start
-    return window.points[start:], window.x[start:], window.y[start:]
+    return window.recent.kept(start), window.x[start:], window.y[start:]

@@ -247,6 +247,7 @@ async def _import_one(
         rejected = Counter()
     run_settings = prepare(settings, hexes, watch_all=watch_all, anywhere=False)
     pipeline = build_pipeline(run_settings, MemoryStore(), Metrics(), boundaries)
+    pipeline.fleet.persist = False  # the run is not restarted: nothing to save for it
     # A fresh sampler per file: files may come in any order.
     history.recorder = Recorder(history.recorder.sample_s, history.recorder.gap_s)
     history.rule_types = {rule.id: rule.type for rule in run_settings.rules}

@@ -98,6 +98,9 @@ class Fleet:
         # Feed time of the last fully processed snapshot; None before the first.
         self.feed_clock: float | None = None
         self._unsaved = False  # the last save failed (the store is down)
+        # Whether `save` writes to the store: a run that needs no restart (an import)
+        # keeps its state in memory only.
+        self.persist = True
 
     def __len__(self) -> int:
         return len(self.aircraft)
@@ -215,6 +218,13 @@ class Fleet:
         if expired or evicted:
             with suppress(StoreError):  # their keys expire on their own
                 await self.store.drop_aircraft_many([*expired, *evicted])
+        if not self.persist:
+            for aircraft in self.aircraft.values():
+                if aircraft.dirty:
+                    aircraft.unsaved_points.clear()
+                    aircraft.dirty = False
+            self.feed_clock = now
+            return expired, evicted
         saves: list[AircraftSave] = []
         for hex_, aircraft in self.aircraft.items():
             if not aircraft.dirty:

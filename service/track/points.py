@@ -7,10 +7,15 @@ msgspec so the store can save it and a restarted service continues where it stop
 from __future__ import annotations
 
 import math
+from array import array
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from service.models import Airspace, Identity, Position
 
@@ -69,6 +74,27 @@ class SavingAircraft(msgspec.Struct):
     sequences: dict[str, int]
 
 
+FloatArray = npt.NDArray[np.float64]
+
+# The detail window is a list read from `_head` on; the points before `_head` are
+# dropped in one move once they are this many and at least half the list, so dropping
+# costs O(1) per point.
+_COMPACT_AT = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The points of a track from some time on, column by column: what the loiter
+    look-back reads as arrays instead of point by point."""
+
+    points: list[TrackPoint]
+    times: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    gs_kt: FloatArray  # NaN where not reported
+    on_ground: npt.NDArray[np.bool_]
+
+
 class Track:
     """The bounded, time-ordered history of one aircraft.
 
@@ -78,9 +104,27 @@ class Track:
     backtest still see each crossing), and points older than `window_s` are dropped.
     `max_points` caps the count whatever the times. Each point is moved from the recent
     part to the thinned part once, so bounding costs O(1) per point.
+
+    The detail window is also kept as columns of time, position, speed and ground
+    flag (`columns`), so a look-back over hundreds of points is an array slice rather
+    than a walk over them.
     """
 
-    __slots__ = ("_old", "_recent", "detail_s", "max_points", "thin_s", "window_s")
+    __slots__ = (
+        "_ground",
+        "_gs",
+        "_head",
+        "_last",
+        "_lat",
+        "_lon",
+        "_old",
+        "_recent",
+        "_times",
+        "detail_s",
+        "max_points",
+        "thin_s",
+        "window_s",
+    )
 
     def __init__(
         self,
@@ -96,35 +140,50 @@ class Track:
         self.thin_s = thin_s
         self.window_s = window_s
         self._old: deque[TrackPoint] = deque()  # before the detail window, thinned
-        self._recent: deque[TrackPoint] = deque()  # the detail window, every point
+        # The detail window, every point: `_recent[_head:]`, and its columns likewise.
+        self._recent: list[TrackPoint] = []
+        self._head = 0
+        self._last: TrackPoint | None = None
+        self._times = array("d")
+        self._lat = array("d")
+        self._lon = array("d")
+        self._gs = array("d")
+        self._ground = array("b")
         for point in points:
             self.append(point)
 
     @property
     def last(self) -> TrackPoint | None:
-        return self._recent[-1] if self._recent else None
+        return self._last
 
     @property
     def first(self) -> TrackPoint | None:
         if self._old:
             return self._old[0]
-        return self._recent[0] if self._recent else None
+        return self._recent[self._head] if len(self._recent) > self._head else None
 
     @property
     def points(self) -> list[TrackPoint]:
         """Every point kept, oldest first (a copy: for the map, the API and reports)."""
-        return [*self._old, *self._recent]
+        return [*self._old, *self._recent[self._head :]]
 
     def __len__(self) -> int:
-        return len(self._old) + len(self._recent)
+        return len(self._old) + len(self._recent) - self._head
 
     def append(self, point: TrackPoint) -> None:
         """Add the newest point (callers keep time order), then bound the track."""
         recent, old = self._recent, self._old
         recent.append(point)
+        self._last = point
+        self._times.append(point.time)
+        self._lat.append(point.lat)
+        self._lon.append(point.lon)
+        self._gs.append(math.nan if point.gs_kt is None else point.gs_kt)
+        self._ground.append(point.on_ground)
         detail_from = point.time - self.detail_s
-        while recent[0].time < detail_from:
-            moved = recent.popleft()
+        while recent[self._head].time < detail_from:
+            moved = recent[self._head]
+            self._head += 1
             if old:
                 previous = old[-1]
                 if moved.time - previous.time < self.thin_s and moved.country == previous.country:
@@ -133,22 +192,63 @@ class Track:
         window_from = point.time - self.window_s
         while old and old[0].time < window_from:
             old.popleft()
-        while recent[0].time < window_from:
-            recent.popleft()
-        if len(old) + len(recent) > self.max_points:
-            (old or recent).popleft()
+        while recent[self._head].time < window_from:
+            self._head += 1
+        if len(self) > self.max_points:
+            if old:
+                old.popleft()
+            else:
+                self._head += 1
+        if self._head >= _COMPACT_AT and 2 * self._head >= len(recent):
+            self._compact()
+
+    def _compact(self) -> None:
+        head = self._head
+        del self._recent[:head]
+        for column in (self._times, self._lat, self._lon, self._gs, self._ground):
+            del column[:head]
+        self._head = 0
 
     def since(self, start: float) -> list[TrackPoint]:
         """Points at or after `start`, oldest first."""
-        out: list[TrackPoint] = []
-        for part in (self._recent, self._old):
-            for point in reversed(part):
-                if point.time < start:
-                    out.reverse()
-                    return out
-                out.append(point)
-        out.reverse()
-        return out
+        recent, head = self._recent, self._head
+        at = bisect_left(self._times, start, head)
+        if at > head or not self._old or self._old[-1].time < start:
+            return recent[at:]
+        older: list[TrackPoint] = []
+        for point in reversed(self._old):
+            if point.time < start:
+                break
+            older.append(point)
+        older.reverse()
+        return older + recent[head:]
+
+    def columns(self, start: float) -> Columns:
+        """`since(start)` as columns."""
+        head = self._head
+        at = bisect_left(self._times, start, head)
+        if at == head and self._old and self._old[-1].time >= start:
+            # The look-back reaches into the thinned part (a track restored or capped
+            # shorter than its rules look back): column by column from the points.
+            points = self.since(start)
+            return Columns(
+                points,
+                np.array([p.time for p in points], dtype=np.float64),
+                np.array([p.lat for p in points], dtype=np.float64),
+                np.array([p.lon for p in points], dtype=np.float64),
+                np.array(
+                    [math.nan if p.gs_kt is None else p.gs_kt for p in points], dtype=np.float64
+                ),
+                np.array([p.on_ground for p in points], dtype=np.bool_),
+            )
+        return Columns(
+            self._recent[at:],
+            np.frombuffer(self._times[at:], dtype=np.float64),
+            np.frombuffer(self._lat[at:], dtype=np.float64),
+            np.frombuffer(self._lon[at:], dtype=np.float64),
+            np.frombuffer(self._gs[at:], dtype=np.float64),
+            np.frombuffer(self._ground[at:], dtype=np.bool_),
+        )
 
 
 point_encoder = msgspec.json.Encoder()

@@ -257,8 +257,9 @@ def test_skipping_checks_no_stretch_could_pass_changes_no_episode(
     rule = LoiterRule(id="loiter")
     skipping = [replay(rule, identity, points) for identity, points in aircraft]
     search = loiter._find_loiter
-    # Every minute, and every pattern looked for whatever the aircraft turned.
-    monkeypatch.setattr(loiter, "_find_loiter", lambda r, t, _: (search(r, t)[0], None))
+    # Every minute, and the patterns at each of their checks whatever the aircraft turned.
+    monkeypatch.setattr(loiter, "_turned_enough", lambda *_: True)
+    monkeypatch.setattr(loiter, "_find_loiter", lambda r, t, p: (search(r, t, p)[0], None))
     every_minute = [replay(rule, identity, points) for identity, points in aircraft]
     assert skipping == every_minute
     assert sum(kind == "opened" for events in skipping for kind, *_ in events) > 20
@@ -324,3 +325,28 @@ def test_no_look_back_where_a_loiter_found_would_be_dropped(looked_back: list[fl
     assert outside == [] and calls == []  # nor one outside the named areas
     abroad = replay(LoiterRule(id="loiter", abroad_only=True), us_military, orbit(T0, 90))
     assert [kind for kind, *_ in abroad][:1] == ["opened"] and calls
+
+
+def test_wide_orbits_and_racetracks_are_looked_for_once_per_pattern_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patterns_at: list[float] = []
+
+    def nothing_found(
+        rule: LoiterRule, track: Track, patterns: bool = True
+    ) -> tuple[loiter.Episode | None, float | None]:
+        assert track.last is not None
+        if patterns:
+            patterns_at.append(track.last.time)
+        return None, None  # keep looking: no bound, no episode
+
+    monkeypatch.setattr(loiter, "_find_loiter", nothing_found)
+    # A patrol to and fro along 130 km legs for four hours: it turns all the time.
+    to_and_fro = patterns.fly([("fwd", 130, 0), ("arc", 2, 180)] * 8, gs_kt=250)
+    identity = Identity(hex="ae2fd0", category="military", state="US", reasons=[])
+    replay(LoiterRule(id="loiter"), identity, to_and_fro)
+    # From its first turn on, once in every pattern slot (at the slot's first check).
+    gaps = np.diff(patterns_at)
+    assert len(gaps) > 20
+    assert gaps.min() >= loiter.PATTERN_CHECK_EVERY_S - loiter.CHECK_EVERY_S
+    assert gaps.max() <= loiter.PATTERN_CHECK_EVERY_S + loiter.CHECK_EVERY_S

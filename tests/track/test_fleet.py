@@ -47,3 +47,17 @@ async def test_an_aircraft_with_an_open_episode_is_evicted_last() -> None:
     expired, evicted = await fleet.save(T0 + 60, lambda a: a.identity.hex in open_)
     assert expired == [] and evicted == ["ae0002", "ae0003", "ae0004", "ae0005"]
     assert open_ <= set(fleet.aircraft)
+
+
+async def test_a_fleet_that_does_not_persist_writes_nothing_and_still_expires() -> None:
+    store = MemoryStore()
+    fleet = Fleet(store, TrackSettings(), aircraft_ttl_s=600, max_skew_s=1e12)
+    fleet.persist = False  # as an import runs it
+    follow(fleet, ["ae0000", "ae0001"], T0)
+    assert await fleet.save(T0, lambda a: False) == ([], [])
+    assert await store.active_aircraft() == set() and await store.get_feed_clock() is None
+    aircraft = fleet.aircraft["ae0000"]
+    assert not aircraft.dirty and aircraft.unsaved_points == [] and len(aircraft.track) == 1
+    follow(fleet, ["ae0000"], T0 + 60)
+    assert await fleet.save(T0 + 650, lambda a: False) == (["ae0001"], [])
+    assert len(fleet.aircraft["ae0000"].track) == 2 and fleet.feed_clock == T0 + 650

@@ -123,3 +123,36 @@ def test_what_the_fleet_writes_reads_back_as_saved_aircraft() -> None:
     saved = saved_decoder.decode(written)
     assert saved.identity == identity and saved.sequences == {"fp": 3}
     assert msgspec.json.decode(saved.rule_states["loiter"], type=LoiterState) == state
+
+
+def moving(t: float, i: int) -> TrackPoint:
+    """A point with every column its own: position, speed (some unreported), ground."""
+    gs = None if i % 7 == 0 else 50.0 + i % 300
+    return TrackPoint(t, 19.0 + i * 1e-3, -100.0 - i * 1e-3, 20_000, gs, 90.0, i % 11 == 0,
+                      "MX", None)  # fmt: skip
+
+
+def assert_columns_match(track: Track, start: float) -> None:
+    points = track.since(start)
+    columns = track.columns(start)
+    assert columns.points == points
+    assert columns.times.tolist() == [p.time for p in points]
+    assert columns.lat.tolist() == [p.lat for p in points]
+    assert columns.lon.tolist() == [p.lon for p in points]
+    assert [None if g != g else g for g in columns.gs_kt.tolist()] == [p.gs_kt for p in points]
+    assert columns.on_ground.tolist() == [p.on_ground for p in points]
+
+
+def test_the_columns_are_the_points_since_a_time_through_every_bound() -> None:
+    # Detail, thinning, the window and the count cap all drop points from the columns.
+    track = Track(500, detail_s=HOUR, thin_s=300, window_s=3 * HOUR)
+    for i in range(int(5 * HOUR / 10)):
+        track.append(moving(T0 + i * 10, i))
+        last = T0 + i * 10
+        if i % 97 == 0:
+            for back in (0.0, 5.0, 600.0, HOUR - 10, HOUR + 10, 2 * HOUR, 9 * HOUR):
+                assert_columns_match(track, last - back)
+    assert len(track) <= 500
+    # Reaching into the thinned part, the columns are built from the points.
+    assert_columns_match(track, T0)
+    assert track.columns(last + 1).times.size == 0
