@@ -9,7 +9,9 @@ one-year hours-abroad report.
    then times `borderwatch history import` of them into a fresh file as the command
    runs it (a process per CPU, each file through decode, identify, locate with border
    depths, track, every shipped rule; the one writer), and prints positions per second
-   and rows written.
+   and rows written. Then the same flights as readsb trace files, one per aircraft (as
+   the daily history releases come), imported the same way (played together in
+   groups, `TRACE_GROUP`).
 2. Report: synthesises a year of track points straight into a fresh file (20 aircraft,
    8 hours a day each, a point every 30 s, a third of each flight in Mexico: 7 million
    rows, with the intervals the writer keeps), then times `report hours-abroad` by
@@ -51,42 +53,70 @@ START = 1_755_043_200.0  # 2025-08-13 00:00 UTC
 YEAR_START = 1_735_689_600.0  # 2025-01-01 00:00 UTC
 
 
+def record(k: int, aircraft: int, step: int) -> dict[str, object]:
+    """Aircraft k of `aircraft` at 240 kt, crossing the Rio Grande to and fro near Eagle
+    Pass (north-south), at snapshot `step`: as a readsb aircraft record."""
+    phase = (step / 360.0 + k / aircraft) * 2 * math.pi
+    lat = 28.7 + 0.6 * math.sin(phase) + (k % 10) * 0.01
+    lon = -100.5 - (k // 10) * 0.02
+    return {"hex": f"ae{k:04x}", "flight": f"TEST{k:03d}", "lat": round(lat, 5),
+            "lon": round(lon, 5), "alt_baro": 12000 + 100 * (k % 50), "gs": 240.0,
+            "track": 0.0 if math.cos(phase) > 0 else 180.0, "seen_pos": 0.5}  # fmt: skip
+
+
 def write_recording(path: Path, fleet: range, snapshots: int) -> int:
-    """The aircraft numbered `fleet` at 240 kt, crossing the Rio Grande to and fro."""
+    """The aircraft numbered `fleet`, a snapshot every STEP_S."""
     aircraft = fleet.stop
     positions = 0
     with gzip.open(path, "wt", compresslevel=1) as out:
         for step in range(snapshots):
-            now = START + step * STEP_S
-            records = []
-            for k in fleet:
-                # Each aircraft oscillates north-south across the Rio Grande near Eagle Pass.
-                phase = (step / 360.0 + k / aircraft) * 2 * math.pi
-                lat = 28.7 + 0.6 * math.sin(phase) + (k % 10) * 0.01
-                lon = -100.5 - (k // 10) * 0.02
-                records.append({"hex": f"ae{k:04x}", "flight": f"TEST{k:03d}", "lat": round(lat, 5),
-                                "lon": round(lon, 5), "alt_baro": 12000 + 100 * (k % 50),
-                                "gs": 240.0, "track": 0.0 if math.cos(phase) > 0 else 180.0,
-                                "seen_pos": 0.5})  # fmt: skip
+            records = [record(k, aircraft, step) for k in fleet]
             positions += len(records)
-            out.write(json.dumps({"now": now, "aircraft": records}) + "\n")
+            out.write(json.dumps({"now": START + step * STEP_S, "aircraft": records}) + "\n")
     return positions
+
+
+def write_trace(folder: Path, k: int, aircraft: int, snapshots: int) -> Path:
+    """The same flight as a readsb trace file (gzip, as the history releases ship it):
+    [seconds after `timestamp`, lat, lon, altitude, ground speed, track, flags, vertical
+    rate, details (now and then), source]."""
+    points = []
+    for step in range(snapshots):
+        r = record(k, aircraft, step)
+        details = {"flight": r["flight"]} if step % 60 == 0 else None
+        points.append([step * STEP_S, r["lat"], r["lon"], r["alt_baro"], r["gs"], r["track"],
+                       0, None, details, "adsb_icao"])  # fmt: skip
+    path = folder / f"trace_full_{r['hex']}.json"
+    body = {"icao": r["hex"], "timestamp": START, "trace": points}
+    path.write_bytes(gzip.compress(json.dumps(body).encode(), compresslevel=1))
+    return path
 
 
 def bench_import(aircraft: int, snapshots: int, folder: Path) -> None:
     jobs = os.cpu_count() or 1
-    files = 2 * jobs  # a recording per group of aircraft, as a day's trace files come
+    files = 2 * jobs  # a recording per group of aircraft
     recordings = [folder / f"part{n}.jsonl.gz" for n in range(files)]
     written = sum(
         write_recording(path, range(n, aircraft, files), snapshots)
         for n, path in enumerate(recordings)
     )
+    import_timed("recordings", recordings, written, aircraft, snapshots, folder)
+    traces = folder / "traces"
+    traces.mkdir()
+    paths = [write_trace(traces, k, aircraft, snapshots) for k in range(aircraft)]
+    import_timed("trace files", paths, written, aircraft, snapshots, folder)
+
+
+def import_timed(
+    kind: str, paths: list[Path], written: int, aircraft: int, snapshots: int, folder: Path
+) -> None:
+    jobs = os.cpu_count() or 1
     base = load_settings(DEFAULT_CONFIG, environ={})
     watch = {f"ae{k:04x}": Category.GOVERNMENT for k in range(aircraft)}
     settings = base.model_copy(
         update={
             "identify": base.identify.model_copy(update={"watch": watch}),
-            "history": base.history.model_copy(update={"path": folder / "import.duckdb"}),
+            "history": base.history.model_copy(update={"path": folder / f"{kind}.duckdb"}),
             "feeds": [],
         }
     )
@@ -94,12 +124,12 @@ def bench_import(aircraft: int, snapshots: int, folder: Path) -> None:
     pipeline = build_pipeline(settings, MemoryStore(), Metrics(), boundaries)
     history = build_history(settings, pipeline, None, wait=True)
     began = time.perf_counter()
-    summary = asyncio.run(import_files(settings, boundaries, recordings, history, jobs=jobs))
+    summary = asyncio.run(import_files(settings, boundaries, paths, history, jobs=jobs))
     history.close()
     seconds = time.perf_counter() - began
     print(
-        f"import: {written:,} positions ({aircraft} aircraft x {snapshots:,} snapshots, "
-        f"{files} files, {jobs} processes) in "
+        f"import {kind}: {written:,} positions ({aircraft} aircraft x {snapshots:,} snapshots, "
+        f"{len(paths)} files, {jobs} processes) in "
         f"{seconds:.1f} s = {summary.positions / seconds:,.0f} positions/s; "
         f"{history.file.written:,} rows written, {summary.episodes:,} episode events"
     )

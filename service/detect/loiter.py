@@ -43,7 +43,14 @@ from service.detect import loiter_search as search
 from service.detect import shapes
 from service.detect.events import Event, LoiterFacts, LoiterShape
 from service.detect.shapes import MIN_STEP_KM
-from service.locate.geo import EARTH_RADIUS_KM, bearing_deg, haversine_km, local_km, turn_deg
+from service.locate.geo import (
+    EARTH_RADIUS_KM,
+    bearing_deg,
+    distance_and_bearing,
+    haversine_km,
+    local_km,
+    turn_deg,
+)
 from service.locate.places import nearest_place
 from service.models import Identity
 from service.settings import LoiterRule
@@ -197,9 +204,9 @@ def _count_turning(rule: LoiterRule, state: LoiterState, point: TrackPoint) -> N
     if state.turn_lat is None or state.turn_lon is None:
         state.turn_lat, state.turn_lon = point.lat, point.lon
         return
-    if haversine_km(state.turn_lat, state.turn_lon, point.lat, point.lon) < MIN_STEP_KM:
+    step_km, bearing = distance_and_bearing(state.turn_lat, state.turn_lon, point.lat, point.lon)
+    if step_km < MIN_STEP_KM:
         return
-    bearing = bearing_deg(state.turn_lat, state.turn_lon, point.lat, point.lon)
     if state.turn_bearing is not None:
         state.turned_deg += abs(turn_deg(state.turn_bearing, bearing))
         if state.turned_deg >= TURN_MARK_DEG:

@@ -14,6 +14,7 @@ replay counts them.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import multiprocessing
 import sys
 import time
@@ -77,6 +78,17 @@ class _Quiet:
         pass
 
 
+# Trace files are played together, this many at a time, merged into snapshots in time
+# order: each holds one aircraft, so played alone every snapshot would hold a single
+# position, and the per-snapshot work (locating, the rules' bookkeeping, metrics) would
+# cost several times the per-position work. Groups are made of the files in name order,
+# so the same files always play in the same groups.
+TRACE_GROUP = 128
+# A snapshot of merged trace files spans at most this much feed time (a poll's worth),
+# and holds at most one position per aircraft.
+TRACE_SNAPSHOT_S = 5.0
+
+
 async def import_files(
     settings: Settings,
     boundaries: Boundaries,
@@ -90,23 +102,23 @@ async def import_files(
 ) -> ImportSummary:
     """Import each file; `refused(path, why)` hears of each file skipped. With
     `watch_all` every address in a file counts as a government aircraft (for
-    development recordings of civil traffic). With `jobs` > 1 and several files, that
-    many worker processes play the files (a pipeline each) and this process writes
-    their rows: the file has one writer."""
+    development recordings of civil traffic). With `jobs` > 1 and several tasks (a
+    recording, or a group of trace files), that many worker processes play them (a
+    pipeline each) and this process writes their rows: the file has one writer."""
     progress = progress or _Quiet()
     summary = ImportSummary()
     began = time.perf_counter()
-    if jobs > 1 and len(paths) > 1:
-        outcomes = _in_workers(settings, paths, history, watch_all, progress, jobs)
+    tasks = _tasks(paths)
+    if jobs > 1 and len(tasks) > 1:
+        outcomes = _in_workers(settings, tasks, history, watch_all, progress, jobs)
     else:
-        outcomes = _in_turn(settings, boundaries, paths, history, watch_all, progress)
-    async for path, played in outcomes:
-        if isinstance(played, str):
-            summary.refused.append((path, played))
+        outcomes = _in_turn(settings, boundaries, tasks, history, watch_all, progress)
+    async for played in outcomes:
+        for path, why in played.refused:
+            summary.refused.append((path, why))
             if refused is not None:
-                refused(path, played)
-            continue
-        summary.files += 1
+                refused(path, why)
+        summary.files += played.files
         summary.snapshots += played.snapshots
         summary.positions += played.positions
         summary.rejected.update(played.rejected)
@@ -116,19 +128,46 @@ async def import_files(
     return summary
 
 
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """What one pipeline plays: a recording, or a group of trace files merged."""
+
+    paths: list[Path]
+    traces: bool
+
+
+def _tasks(paths: Sequence[Path]) -> list[_Task]:
+    traces: list[Path] = []
+    tasks: list[_Task] = []
+    for path in paths:
+        try:
+            trace = _is_trace(path)
+        except OSError:
+            trace = False  # refused when played, with the reason
+        if trace:
+            traces.append(path)
+        else:
+            tasks.append(_Task([path], traces=False))
+    traces.sort()
+    for i in range(0, len(traces), TRACE_GROUP):
+        tasks.append(_Task(traces[i : i + TRACE_GROUP], traces=True))
+    # In the order the files were named (a group where its first one was), so files
+    # refused are reported in that order when played in turn.
+    where = {path: i for i, path in reversed(list(enumerate(paths)))}
+    return sorted(tasks, key=lambda task: min(where[path] for path in task.paths))
+
+
 async def _in_turn(
     settings: Settings,
     boundaries: Boundaries,
-    paths: Sequence[Path],
+    tasks: Sequence[_Task],
     history: History,
     watch_all: bool,
     progress: Progress,
-) -> AsyncIterator[tuple[Path, _Played | str]]:
-    for path in paths:
+) -> AsyncIterator[_Played]:
+    for task in tasks:
         try:
-            yield path, await _import_one(settings, boundaries, path, history, watch_all, progress)
-        except (OSError, TraceError) as exc:
-            yield path, _why(exc)
+            yield await _play(settings, boundaries, task, history, watch_all, progress)
         finally:
             progress.finish()
 
@@ -167,9 +206,9 @@ def _worker_logs() -> None:
 
 
 def _worker(
-    settings: Settings, path: Path, watch_all: bool
-) -> tuple[Path, _Played | str, list[PointRow], list[EpisodeRow]]:
-    """One file in a worker process: (it, what was played or why not, the rows)."""
+    settings: Settings, task: _Task, watch_all: bool
+) -> tuple[_Played, list[PointRow], list[EpisodeRow]]:
+    """One task in a worker process: what was played (and refused), and the rows."""
     where = settings.boundaries.path
     boundaries = _WORKER_BOUNDARIES.get(where)
     if boundaries is None:
@@ -177,98 +216,117 @@ def _worker(
     history = settings.history
     sink = _Collector()
     tap = History(sink, Recorder(history.sample_s, history.gap_s), {}, wait=True)
-    try:
-        played: _Played | str = asyncio.run(
-            _import_one(settings, boundaries, path, tap, watch_all, _Quiet())
-        )
-    except (OSError, TraceError) as exc:
-        played = _why(exc)
-    return path, played, sink.points, sink.episodes
+    played = asyncio.run(_play(settings, boundaries, task, tap, watch_all, _Quiet()))
+    return played, sink.points, sink.episodes
 
 
 async def _in_workers(
     settings: Settings,
-    paths: Sequence[Path],
+    tasks: Sequence[_Task],
     history: History,
     watch_all: bool,
     progress: Progress,
     jobs: int,
-) -> AsyncIterator[tuple[Path, _Played | str]]:
+) -> AsyncIterator[_Played]:
     loop = asyncio.get_running_loop()
     # spawn: this process runs the writer thread, which a fork would copy mid-stride.
     context = multiprocessing.get_context("spawn")
-    progress.start(f"{len(paths)} files", len(paths))
+    files = sum(len(task.paths) for task in tasks)
+    progress.start(f"{files} files", files)
     done = 0
     try:
         with ProcessPoolExecutor(
-            min(jobs, len(paths)), mp_context=context, initializer=_worker_logs
+            min(jobs, len(tasks)), mp_context=context, initializer=_worker_logs
         ) as pool:
             running = [
-                loop.run_in_executor(pool, _worker, settings, path, watch_all) for path in paths
+                loop.run_in_executor(pool, _worker, settings, task, watch_all) for task in tasks
             ]
             for future in asyncio.as_completed(running):
-                path, played, points, episodes = await future
-                if not isinstance(played, str):
-                    await asyncio.to_thread(history.writer.put, points, episodes, wait=True)
-                done += 1
+                played, points, episodes = await future
+                await asyncio.to_thread(history.writer.put, points, episodes, wait=True)
+                done += played.files + len(played.refused)
                 progress.update(done)
-                yield path, played
+                yield played
     finally:
         progress.finish()
 
 
 @dataclass(slots=True)
 class _Played:
+    files: int = 0
+    refused: list[tuple[Path, str]] = field(default_factory=list)
     snapshots: int = 0
     positions: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     episodes: int = 0
 
 
-async def _import_one(
+async def _play(
     settings: Settings,
     boundaries: Boundaries,
-    path: Path,
+    task: _Task,
     history: History,
     watch_all: bool,
     progress: Progress,
 ) -> _Played:
-    data = read_bytes(path) if _is_trace(path) else None
+    """Play a task (a recording, or trace files merged) through a fresh pipeline."""
+    played = _Played()
     snapshots: AsyncIterator[Snapshot | str]
-    if data is not None:
-        trace = decode_trace(data)
-        hexes, total = {trace.hex}, len(trace.positions)
-        snapshots = _trace_snapshots(trace.positions)
-        rejected = Counter(trace.rejected)
-    else:
-        scanned = scan(path)
+    paths = task.paths
+    if not task.traces:
+        path = paths[0]
+        try:
+            scanned = scan(path)
+        except OSError as exc:
+            played.refused.append((path, _why(exc)))
+            return played
         total, hexes = scanned.lines, scanned.hexes
         snapshots = _recording_snapshots(path)
-        rejected = Counter()
+        label = path.name
+    else:
+        traces = []
+        for path in paths:
+            try:
+                trace = decode_trace(read_bytes(path))
+            except (OSError, TraceError) as exc:
+                played.refused.append((path, _why(exc)))
+                continue
+            traces.append(trace.positions)
+            played.rejected.update(trace.rejected)
+        hexes = {positions[0].hex for positions in traces if positions}
+        total = sum(len(positions) for positions in traces)
+        snapshots = _merged_snapshots(traces)
+        label = paths[0].name if len(paths) == 1 else f"{len(paths)} trace files"
     run_settings = prepare(settings, hexes, watch_all=watch_all, anywhere=False)
     pipeline = build_pipeline(run_settings, MemoryStore(), Metrics(), boundaries)
     pipeline.fleet.persist = False  # the run is not restarted: nothing to save for it
-    # A fresh sampler per file: files may come in any order.
+    # A fresh sampler per task: tasks may come in any order.
     history.recorder = Recorder(history.recorder.sample_s, history.recorder.gap_s)
     history.rule_types = {rule.id: rule.type for rule in run_settings.rules}
     pipeline.history = history
-    played = _Played(rejected=rejected)
-    progress.start(path.name, total)
+    progress.start(label, total)
     count = 0
     events_before = history.events
-    async for snapshot in snapshots:
-        count += 1
-        if isinstance(snapshot, str):
-            pipeline.reject(snapshot)
-        else:
-            await pipeline.process(snapshot)
-        if count % 64 == 0:
-            progress.update(count)
+    try:
+        async for snapshot in snapshots:
+            count += 1
+            if isinstance(snapshot, str):
+                pipeline.reject(snapshot)
+            else:
+                await pipeline.process(snapshot)
+            if count % 64 == 0:
+                progress.update(count)
+    except OSError as exc:  # a recording that cannot be read to its end
+        played.refused.append((paths[0], _why(exc)))
+        return played
     progress.update(total)
     history.writer.put(history.recorder.held(), [], wait=True)
-    if data is None and pipeline.stats.snapshots == 0 and count:
-        raise TraceError(f"not a recording or trace file: no snapshot in {count:,} lines")
     stats = pipeline.stats
+    if not task.traces and stats.snapshots == 0 and count:
+        why = f"not a recording or trace file: no snapshot in {count:,} lines"
+        played.refused.append((paths[0], why))
+        return played
+    played.files = len(paths) - len(played.refused)
     played.snapshots = stats.snapshots
     played.positions = stats.positions
     played.rejected.update(stats.rejected)
@@ -283,9 +341,22 @@ def _is_trace(path: Path) -> bool:
     return looks_like_trace(read_head(path))
 
 
-async def _trace_snapshots(positions: list[Position]) -> AsyncIterator[Snapshot | str]:
-    for position in positions:
-        yield Snapshot(now=position.time, positions=[position])
+async def _merged_snapshots(traces: list[list[Position]]) -> AsyncIterator[Snapshot | str]:
+    """The positions of several aircraft's traces (each oldest first) in time order, as
+    snapshots a poll apart: a snapshot spans at most TRACE_SNAPSHOT_S and holds one
+    position per aircraft; its time is its latest position's."""
+    positions: list[Position] = []
+    seen: set[str] = set()
+    for position in heapq.merge(*traces, key=lambda p: p.time):
+        if positions and (
+            position.hex in seen or position.time - positions[0].time >= TRACE_SNAPSHOT_S
+        ):
+            yield Snapshot(now=positions[-1].time, positions=positions)
+            positions, seen = [], set()
+        positions.append(position)
+        seen.add(position.hex)
+    if positions:
+        yield Snapshot(now=positions[-1].time, positions=positions)
 
 
 async def _recording_snapshots(path: Path) -> AsyncIterator[Snapshot | str]:

@@ -31,6 +31,19 @@ def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return math.degrees(math.atan2(x, y)) % 360.0
 
 
+def distance_and_bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> tuple[float, float]:
+    """`haversine_km` and `bearing_deg` of the same two points (the same figures), for
+    per-point work that needs both: the trigonometry is shared."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    cos1, cos2 = math.cos(p1), math.cos(p2)
+    a = math.sin((p2 - p1) / 2) ** 2 + cos1 * cos2 * math.sin(dl / 2) ** 2
+    distance = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    x = math.sin(dl) * cos2
+    y = cos1 * math.sin(p2) - math.sin(p1) * cos2 * math.cos(dl)
+    return distance, math.degrees(math.atan2(x, y)) % 360.0
+
+
 def turn_deg(from_deg: float, to_deg: float) -> float:
     """Signed smallest turn from one heading to another, in (-180, 180]."""
     delta = (to_deg - from_deg) % 360.0

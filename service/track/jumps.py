@@ -72,17 +72,19 @@ class Ghost:
     count: int
 
 
-def implied_kt(a: TrackPoint, b: TrackPoint) -> float:
-    """Ground speed needed to fly from a to b in the time between them (0 for noise)."""
-    distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
-    if distance < MIN_JUMP_KM:
+def implied_kt(a: TrackPoint, b: TrackPoint, distance_km: float | None = None) -> float:
+    """Ground speed needed to fly from a to b in the time between them (0 for noise);
+    `distance_km` between them when already known."""
+    if distance_km is None:
+        distance_km = haversine_km(a.lat, a.lon, b.lat, b.lon)
+    if distance_km < MIN_JUMP_KM:
         return 0.0
     hours = abs(b.time - a.time) / 3600.0
-    return float("inf") if hours == 0 else distance / hours / KT_TO_KMH
+    return float("inf") if hours == 0 else distance_km / hours / KT_TO_KMH
 
 
-def _stale(last: TrackPoint, point: TrackPoint) -> bool:
-    if not point.gs_kt or haversine_km(last.lat, last.lon, point.lat, point.lon) >= STALE_KM:
+def _stale(last: TrackPoint, point: TrackPoint, distance_km: float) -> bool:
+    if not point.gs_kt or distance_km >= STALE_KM:
         return False
     return point.gs_kt * KT_TO_KMH * (point.time - last.time) / 3600.0 >= STALE_MOVE_KM
 
@@ -106,15 +108,17 @@ def judge(
     last = track.last
     if last is None:
         return None, None
-    if _stale(last, point):
+    to_track = haversine_km(last.lat, last.lon, point.lat, point.lon)
+    if _stale(last, point, to_track):
         return "stale_position", ghost
     if ghost is not None and point.time - ghost.last.time > GHOST_EXPIRE_S:
         ghost = None
-    fits_track = implied_kt(last, point) <= max_speed_kt
+    fits_track = implied_kt(last, point, to_track) <= max_speed_kt
     if ghost is not None:
         to_ghost = haversine_km(ghost.last.lat, ghost.last.lon, point.lat, point.lon)
-        near_ghost = to_ghost <= GHOST_RADIUS_KM or implied_kt(ghost.last, point) <= max_speed_kt
-        to_track = haversine_km(last.lat, last.lon, point.lat, point.lon)
+        near_ghost = (
+            to_ghost <= GHOST_RADIUS_KM or implied_kt(ghost.last, point, to_ghost) <= max_speed_kt
+        )
         if near_ghost and (not fits_track or to_ghost < to_track):
             ghost = Ghost(since=ghost.since, last=point, count=ghost.count + 1)
             if ghost.count >= ADOPT_MIN_POINTS and point.time - ghost.since >= _patience(track):

@@ -3,18 +3,22 @@ the pipeline to the same hours as the recording they were made from."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.history import importer
 from service.history.reports import hours_abroad
 from service.history.tracefile import TraceError, TraceFile, decode_trace
 from service.history.writer import connect
 from service.locate import Boundaries
+from service.models import Position, Snapshot
 from tests.history.support import history_settings, hours_by_country, import_into, raw_positions
 
 FUZZ = settings(
@@ -180,3 +184,56 @@ async def test_a_trace_file_imports_to_the_hours_of_its_recording(
     assert row["key"] == TROY and row["label"] == "TROY701"
     assert abs(row["by_country"]["MX"] - by_country["MX"]) < 1 / 60
     assert row["episodes"] == 1
+
+
+async def test_the_trace_files_of_a_day_import_together_as_their_recording_does(
+    boundaries_path: Path, troy701_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each trace file holds one aircraft; played together (merged into snapshots in time
+    # order), in two groups here, they give the hours their recording gives.
+    monkeypatch.setattr(importer, "TRACE_GROUP", 10)
+    boundaries = Boundaries.load(boundaries_path)
+    hexes = sorted(raw_positions(troy701_path))
+    traces = [trace_of(troy701_path, h, tmp_path / f"trace_full_{h}.json") for h in hexes]
+    by_file, by_recording = tmp_path / "traces.duckdb", tmp_path / "recording.duckdb"
+    played = await import_into(
+        history_settings(boundaries_path, by_file), boundaries, traces, watch_all=True
+    )
+    await import_into(
+        history_settings(boundaries_path, by_recording), boundaries, [troy701_path],
+        watch_all=True,
+    )  # fmt: skip
+    assert played.files == len(hexes) > 10 and not played.refused
+    reports = []
+    for path in (by_file, by_recording):
+        with connect(path, read_only=True) as con:
+            reports.append({r.key: r.as_json() for r in hours_abroad(con)})
+    from_traces, from_recording = reports
+    assert from_traces.keys() == from_recording.keys() and len(from_traces) == len(hexes)
+    for key, row in from_recording.items():
+        assert abs(from_traces[key]["flight_hours"] - row["flight_hours"]) < 1 / 60
+        assert abs(from_traces[key]["abroad_hours"] - row["abroad_hours"]) < 1 / 60
+    assert from_traces[TROY]["episodes"] == from_recording[TROY]["episodes"] == 1
+
+
+def test_merged_traces_are_snapshots_a_poll_long_one_position_per_aircraft() -> None:
+    def track(hex_: str, times: list[float]) -> list[Position]:
+        return [Position(hex_, t, 19.0, -99.0) for t in times]
+
+    traces = [track("ae0001", [0, 1, 2, 10]), track("ae0002", [0.5, 7, 8]), track("ae0003", [])]
+
+    async def played() -> list[Snapshot | str]:
+        return [s async for s in importer._merged_snapshots(traces)]
+
+    snapshots = asyncio.run(played())
+    assert [
+        (s.now, [(p.hex, p.time) for p in s.positions])
+        for s in snapshots
+        if isinstance(s, Snapshot)
+    ] == [
+        (0.5, [("ae0001", 0), ("ae0002", 0.5)]),
+        (1, [("ae0001", 1)]),
+        (2, [("ae0001", 2)]),  # ae0001 again: a new snapshot
+        (7, [("ae0002", 7)]),  # 2 to 7 s: longer than a poll's span
+        (10, [("ae0002", 8), ("ae0001", 10)]),
+    ]
