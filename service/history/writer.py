@@ -133,6 +133,9 @@ class HistoryWriter:
         self.queue_max = queue_max
         self.on_drop = on_drop
         self.con = connect(path)
+        # One thread: the writer runs beside the poll loop (or an import's workers), to
+        # which the CPUs belong; its batches are small enough for one.
+        self.con.execute("SET threads TO 1")
         self.dropped: Counter[str] = Counter()
         self.written = 0
         self._queue: queue.Queue[Any] = queue.Queue()

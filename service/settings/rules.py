@@ -167,7 +167,8 @@ class LoiterRule(_RuleBase):
         gt=0,
         description="Look-back for wide orbits and racetracks: a pattern must show within "
         "this much track (three reversals of a 150 km racetrack at 250 kt take about "
-        "65 min, of a 90 km one at 120 kt about 100 min).",
+        "65 min, of a 90 km one at 120 kt about 100 min). Looked for at most every 5 "
+        "minutes per aircraft.",
     )
     min_turns: float = Field(
         default=1.0,
