@@ -304,18 +304,20 @@ async def _play(
     history.recorder = Recorder(history.recorder.sample_s, history.recorder.gap_s)
     history.rule_types = {rule.id: rule.type for rule in run_settings.rules}
     pipeline.history = history
-    progress.start(label, total)
-    count = 0
+    progress.start(label, total)  # lines of a recording, positions of trace files
+    count = done = 0
     events_before = history.events
     try:
         async for snapshot in snapshots:
             count += 1
             if isinstance(snapshot, str):
                 pipeline.reject(snapshot)
+                done += 1
             else:
                 await pipeline.process(snapshot)
+                done += len(snapshot.positions) if task.traces else 1
             if count % 64 == 0:
-                progress.update(count)
+                progress.update(done)
     except OSError as exc:  # a recording that cannot be read to its end
         played.refused.append((paths[0], _why(exc)))
         return played
