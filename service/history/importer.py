@@ -84,6 +84,10 @@ class _Quiet:
 # cost several times the per-position work. Groups are made of the files in name order,
 # so the same files always play in the same groups.
 TRACE_GROUP = 128
+# A group holds its files' positions in memory (about three times their JSON): it takes
+# no more files once their size on disk reaches this (gzip, as the releases ship them,
+# is about a sixth of the JSON). A day's trace file is tens of kB, so groups are full.
+TRACE_GROUP_BYTES = 16 << 20
 # A snapshot of merged trace files spans at most this much feed time (a poll's worth),
 # and holds at most one position per aircraft.
 TRACE_SNAPSHOT_S = 5.0
@@ -148,9 +152,20 @@ def _tasks(paths: Sequence[Path]) -> list[_Task]:
             traces.append(path)
         else:
             tasks.append(_Task([path], traces=False))
-    traces.sort()
-    for i in range(0, len(traces), TRACE_GROUP):
-        tasks.append(_Task(traces[i : i + TRACE_GROUP], traces=True))
+    group: list[Path] = []
+    size = 0
+    for path in sorted(traces):
+        try:
+            bytes_ = path.stat().st_size
+        except OSError:
+            bytes_ = 0  # refused when played
+        if group and (len(group) == TRACE_GROUP or size + bytes_ > TRACE_GROUP_BYTES):
+            tasks.append(_Task(group, traces=True))
+            group, size = [], 0
+        group.append(path)
+        size += bytes_
+    if group:
+        tasks.append(_Task(group, traces=True))
     # In the order the files were named (a group where its first one was), so files
     # refused are reported in that order when played in turn.
     where = {path: i for i, path in reversed(list(enumerate(paths)))}

@@ -237,3 +237,32 @@ def test_merged_traces_are_snapshots_a_poll_long_one_position_per_aircraft() -> 
         (7, [("ae0002", 7)]),  # 2 to 7 s: longer than a poll's span
         (10, [("ae0002", 8), ("ae0001", 10)]),
     ]
+
+
+def test_trace_files_are_grouped_in_name_order_up_to_a_count_and_a_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "TRACE_GROUP", 3)
+    monkeypatch.setattr(importer, "TRACE_GROUP_BYTES", 1000)
+    sizes = {"a": 100, "b": 100, "c": 100, "d": 100, "e": 900, "f": 2000, "g": 10}
+    traces = {}
+    for name, size in sizes.items():
+        traces[name] = tmp_path / f"trace_full_{name}.json"
+        traces[name].write_bytes(b" " * size)
+    recording = tmp_path / "day.jsonl"
+    recording.write_text("")
+    missing = tmp_path / "trace_full_zz.json"  # no such file: refused when played
+    named = [traces["g"], recording, *(traces[n] for n in "fedcba"), missing]
+
+    def label(path: Path) -> str:
+        return path.name.removeprefix("trace_full_").split(".")[0]
+
+    # Three files at most; a file that would take a group past the size starts the
+    # next one; groups come where their first-named file was.
+    assert [([label(p) for p in task.paths], task.traces) for task in importer._tasks(named)] == [
+        (["g", "zz"], True),
+        (["day"], False),
+        (["f"], True),
+        (["d", "e"], True),
+        (["a", "b", "c"], True),
+    ]
