@@ -10,6 +10,9 @@ segment to q is among them, because depth is 1-Lipschitz:
 
 The answer is therefore exactly what `Boundaries.depth_many` gives, at a fraction of
 the cost; the cache is refreshed when the aircraft moves farther or changes country.
+A refresh within the same country needs no search for the nearest segment either: the
+depth d last measured, at r, bounds the new one by d + |rq|, so one window of that
+radius plus the margin holds both the nearest segment and the new entry's segments.
 The cached segments are kept in the order of a lower bound of their distance from p,
 so that only the prefix within D + 2 |pq| (and a little for rounding) is measured for
 q: for an aircraft deep inside a country that is a thin ring of the border near its
@@ -35,7 +38,7 @@ _ELLIPSOID_MAX = 1.0067
 # which the measured distances may differ from the true ones, so the segment the full
 # measurement finds nearest is always measured.
 _SLACK_KM = 0.05
-_NOWHERE = (0.0, 0.0, 0.0, 0.0)  # the anchor of a row without an entry (not reusable)
+_NOWHERE = (0.0, 0.0, 0.0, 0.0, 0.0)  # the anchor of a row without an entry (not reusable)
 
 
 @dataclass(slots=True)
@@ -67,6 +70,7 @@ class NearbyBorders:
         self._entries: dict[str, _Entry] = {}
         self.hits = 0
         self.misses = 0
+        self.bounded = 0  # misses measured from their own bound, without a search
 
     def depths(
         self, keys: Sequence[str], indexes: npt.ArrayLike, lat: FloatArray, lon: FloatArray
@@ -75,7 +79,7 @@ class NearbyBorders:
         indexes = np.asarray(indexes, dtype=np.int64)
         lon = (lon + 180.0) % 360.0 - 180.0
         result = np.full(lat.size, np.nan)
-        reusable, moved_km, stepped_km = self._reusable(keys, indexes, lat, lon)
+        reusable, moved_km, stepped_km, bound_km = self._reusable(keys, indexes, lat, lon)
         self.hits += int(reusable.sum())
         self.misses += int((~reusable).sum())
         hit = np.flatnonzero(reusable)
@@ -83,7 +87,7 @@ class NearbyBorders:
             result[hit] = self._from_cache(keys, hit, lat, lon, moved_km, stepped_km)
         for index in np.unique(indexes[~reusable]).tolist():
             miss = np.flatnonzero((indexes == index) & ~reusable)
-            result[miss] = self._measure(keys, index, miss, lat, lon)
+            result[miss] = self._measure(keys, index, miss, lat, lon, bound_km[miss])
         return result
 
     def forget(self, key: str) -> None:
@@ -92,9 +96,10 @@ class NearbyBorders:
 
     def _reusable(
         self, keys: Sequence[str], indexes: IntArray, lat: FloatArray, lon: FloatArray
-    ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray]:
-        """Which rows the cache answers, and how far (at most, km) each has moved from
-        its anchor and from the point last measured."""
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray, FloatArray]:
+        """Which rows the cache answers, how far (at most, km) each has moved from its
+        anchor and from the point last measured, and an upper bound of each row's depth
+        (inf where no entry of the same country knows one)."""
         entries = [self._entries.get(key) for key in keys]
         same = np.array(
             [
@@ -104,14 +109,20 @@ class NearbyBorders:
             dtype=np.bool_,
         )
         if not same.any():
-            return same, np.zeros(lat.size), np.zeros(lat.size)
+            return same, np.zeros(lat.size), np.zeros(lat.size), np.full(lat.size, np.inf)
         anchor = np.array(
-            [(e.lat, e.lon, e.last_lat, e.last_lon) if e else _NOWHERE for e in entries]
+            [
+                (e.lat, e.lon, e.last_lat, e.last_lon, e.last_depth_km) if e else _NOWHERE
+                for e in entries
+            ]
         )
         moved_km = haversine_km(anchor[:, 0], anchor[:, 1], lat, lon) * _ELLIPSOID_MAX
         stepped_km = haversine_km(anchor[:, 2], anchor[:, 3], lat, lon) * _ELLIPSOID_MAX
         reusable: npt.NDArray[np.bool_] = same & (2 * moved_km <= self._margin_km)
-        return reusable, moved_km, stepped_km
+        # depth(q) <= d + |rq| (1-Lipschitz): a miss of a known aircraft needs no search
+        # for its nearest segment to bound its depth.
+        bound_km = np.where(same, anchor[:, 4] + stepped_km + _SLACK_KM, np.inf)
+        return reusable, moved_km, stepped_km, bound_km
 
     def _from_cache(
         self,
@@ -156,24 +167,61 @@ class NearbyBorders:
         return depth
 
     def _measure(
-        self, keys: Sequence[str], index: int, rows: IntArray, lat: FloatArray, lon: FloatArray
+        self,
+        keys: Sequence[str],
+        index: int,
+        rows: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        bound_km: FloatArray,
     ) -> FloatArray:
+        """The depths of `rows` (all in country `index`) measured in full, and a new
+        entry for each: the segments within its depth plus the margin."""
         segments = self._boundaries.segments(index)
         at_lat, at_lon = lat[rows], lon[rows]
-        depth = segments.depth_many(at_lat, at_lon)
-        point, segment = segments.nearby(at_lat, at_lon, depth + self._margin_km + 0.01)
-        order = np.argsort(point, kind="stable")
-        point, segment = point[order], segment[order]
+        depth = np.full(rows.size, np.inf)
+        margin = self._margin_km
+        points: list[IntArray] = []
+        nears: list[IntArray] = []
+        known = np.flatnonzero(np.isfinite(bound_km))
+        if known.size:
+            # One window query, as wide as the bound plus the margin: it holds the
+            # nearest segment (within the bound) and every segment the entry keeps.
+            k_lat, k_lon, k_bound = at_lat[known], at_lon[known], bound_km[known]
+            point, segment = segments.nearby(k_lat, k_lon, k_bound + margin + 0.01)
+            depth[known] = segments.distance_to(k_lat, k_lon, point, segment, k_bound)
+            points.append(known[point])
+            nears.append(segment)
+        # Searched from scratch: aircraft new to the cache or to the country, and any
+        # the bound failed (it cannot, but a wrong depth must never come of it).
+        fresh = np.flatnonzero(~np.isfinite(depth) | (depth > bound_km))
+        self.bounded += known.size - np.isin(known, fresh).sum()
+        if fresh.size:
+            if points:  # a failed bound's pairs are searched again below
+                again = np.isin(points[0], fresh)
+                points[0], nears[0] = points[0][~again], nears[0][~again]
+            f_lat, f_lon = at_lat[fresh], at_lon[fresh]
+            depth[fresh] = segments.depth_many(f_lat, f_lon)
+            point, segment = segments.nearby(f_lat, f_lon, depth[fresh] + margin + 0.01)
+            points.append(fresh[point])
+            nears.append(segment)
+        point, segment = np.concatenate(points), np.concatenate(nears)
+        lower = segments.lower_km(at_lat[point], at_lon[point], segment)
+        # The entry keeps what a window of the depth plus the margin holds (every
+        # segment within that distance: its lower bound is under it).
+        keep = lower <= depth[point] + margin + 0.02
+        point, segment, lower = point[keep], segment[keep], lower[keep]
+        order = np.lexsort((lower, point))  # by row, then nearest first
+        point, segment, lower = point[order], segment[order], lower[order]
         splits = np.searchsorted(point, np.arange(1, rows.size))
         if len(self._entries) + rows.size > self._limit:
             self._entries.clear()
-        lower = segments.lower_km(lat[rows][point], lon[rows][point], segment)
         for i, (near, bound) in enumerate(
             zip(np.split(segment, splits), np.split(lower, splits), strict=True)
         ):
-            row, order = int(rows[i]), np.argsort(bound, kind="stable")
+            row = int(rows[i])
             p_lat, p_lon, p_depth = float(lat[row]), float(lon[row]), float(depth[i])
             self._entries[keys[row]] = _Entry(
-                index, p_lat, p_lon, p_depth, near[order], bound[order], p_lat, p_lon, p_depth
+                index, p_lat, p_lon, p_depth, near, bound, p_lat, p_lon, p_depth
             )
         return depth

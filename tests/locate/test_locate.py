@@ -383,3 +383,46 @@ def test_nearby_borders_give_exactly_the_full_measurement(boundaries: Boundaries
         full = boundaries.depth_many(indexes[rows], lat[rows], lon[rows])
         assert cached.tolist() == pytest.approx(full.tolist(), abs=1e-9), f"step {step}"
     assert cache.hits > 0 and cache.misses > 0
+    assert 0 < cache.bounded < cache.misses  # refreshed from the last depth, and searched
+
+
+# Points below 28 degrees of latitude whose nearest border lies to the north or south,
+# where an ellipsoidal distance is as little as 99.44 % of the spherical one: in Zambia,
+# the Democratic Republic of the Congo, Tanzania, Borneo, the Java Sea, Valle de Bravo.
+TROPICAL = [
+    (-15.1560511, 25.78510035),
+    (1.9640455, 27.87826986),
+    (-8.84809272, 34.01416332),
+    (0.39256333, 113.41521334),
+    (-3.28437487, 108.78151921),
+    (19.19, -100.13),
+]
+
+
+def _nearest_segment_km(boundaries: Boundaries, index: int, lat: float, lon: float) -> float:
+    """The depth by brute force: the distance to every segment of the country."""
+    segments = boundaries.segments(index)
+    every = np.arange(segments.x1.size)
+    return float(
+        segments._segment_km(np.full(every.size, lat), np.full(every.size, lon), every).min()
+    )
+
+
+def test_depths_in_the_tropics_are_the_nearest_segment(boundaries: Boundaries) -> None:
+    """Neither the full measurement nor the per-aircraft cache leaves out the nearest
+    segment where the ellipsoid is narrowest (meridian arcs near the equator)."""
+    cache = NearbyBorders(boundaries, margin_km=20.0)
+    for lat0, lon0 in TROPICAL:
+        # A few km a poll to the south, then a leap beyond the margin, then on again.
+        steps_km = [0.0, 3.0, 3.0, 3.0, 30.0, 3.0, 3.0]
+        lat = lat0 - np.cumsum(steps_km) / 110.6
+        lon = np.full(lat.size, lon0)
+        for q_lat, q_lon in zip(lat.tolist(), lon.tolist(), strict=True):
+            index = int(boundaries.locate_many([q_lat], [q_lon])[0])
+            assert index >= 0
+            expected = _nearest_segment_km(boundaries, index, q_lat, q_lon)
+            full = boundaries.depth_many([index], [q_lat], [q_lon])
+            cached = cache.depths(["a"], [index], np.array([q_lat]), np.array([q_lon]))
+            assert float(full[0]) == pytest.approx(expected, abs=1e-9), (q_lat, q_lon)
+            assert float(cached[0]) == pytest.approx(expected, abs=1e-9), (q_lat, q_lon)
+        cache.forget("a")
