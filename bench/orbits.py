@@ -1,19 +1,23 @@
 """A feed where every aircraft is a state aircraft in a loiter: replay cost against a
 plain `json.loads` of the same recording, and its growth with recording length.
 
-    python bench/orbits.py [AIRCRAFT] [HOURS ...]     # default 300 aircraft, 1 and 3 hours
+    python bench/orbits.py [AIRCRAFT] [HOURS ...] [--at LAT,LON]
+        # default 300 aircraft, 1 and 3 hours, over Valle de Bravo (19.19,-100.13)
 
 For each length it writes a recording (readsb aircraft.json lines, gzip, one snapshot
 every 10 s) of AIRCRAFT US military aircraft (AE-block addresses) orbiting over central
-Mexico, a third of them on racetracks, then measures in a fresh process:
+Mexico (or around LAT,LON: `--at 50,31` puts them over Ukraine, where borders are
+measured at another latitude and in shorter segments), a third of them on racetracks,
+then measures in a fresh process:
   - `json.loads` of every line (the lines already read and unzipped: parsing only);
   - the whole replay (`service.pipeline.replay.replay`: gunzip, decode, identify,
     locate, track, detect, notify) with the shipped config and the in-memory store,
     `build_app` not counted;
   - the peak resident memory of that process.
 Times are CPU time (`time.process_time`: a busy machine moves wall time by 2x). It prints
-positions per second, the replay/json.loads time ratio, and the ratios of the
-longest recording to the shortest per hour of recording (1.0: flat). Asserts nothing.
+positions per second, the replay/json.loads time ratio, the seconds of each pipeline
+stage (wall time, `borderwatch_stage_duration_seconds`), and the ratios of the longest
+recording to the shortest per hour of recording (1.0: flat). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -131,28 +135,44 @@ def measure(path: str) -> None:
     json_s = time.process_time() - began
     del lines
 
-    async def run() -> tuple[float, int]:
+    async def run() -> tuple[float, int, dict[str, float]]:
         app = await build_app(bench_settings())
         try:
             began = time.process_time()
             async for _ in replay(app.pipeline, path):
                 pass
-            return time.process_time() - began, app.pipeline.stats.positions
+            replay_s = time.process_time() - began
+            stages = {
+                sample.labels["stage"]: sample.value
+                for family in app.metrics.stage_seconds.collect()
+                for sample in family.samples
+                if sample.name.endswith("_sum")
+            }
+            return replay_s, app.pipeline.stats.positions, stages
         finally:
             await app.close()
 
-    replay_s, positions = asyncio.run(run())
+    replay_s, positions, stages = asyncio.run(run())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{json_s} {replay_s} {positions} {peak}")
+    print(json.dumps(stages))
 
 
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--measure":
         measure(sys.argv[2])
         return 0
-    aircraft = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    lengths = [float(h) for h in sys.argv[2:]] or [1.0, 3.0]
-    print(f"orbits: {aircraft} state aircraft orbiting or racetracking over Mexico, "
+    args = sys.argv[1:]
+    where = "over Mexico"
+    if "--at" in args:
+        at = args.index("--at")
+        lat, lon = (float(v) for v in args[at + 1].split(","))
+        del args[at : at + 2]
+        global CENTRE
+        CENTRE, where = (lat, lon), f"around {lat:g},{lon:g}"
+    aircraft = int(args[0]) if args else 300
+    lengths = [float(h) for h in args[1:]] or [1.0, 3.0]
+    print(f"orbits: {aircraft} state aircraft orbiting or racetracking {where}, "
           f"a snapshot every {STEP_S:.0f} s, shipped config, in-memory store")  # fmt: skip
     print(f"{'hours':>5} {'positions':>10} {'json.loads/s':>13} {'replay/s':>9} "
           f"{'ratio':>6} {'peak MiB':>9}")  # fmt: skip
@@ -165,11 +185,15 @@ def main() -> int:
                 [sys.executable, __file__, "--measure", str(path)],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
-            json_s, replay_s, positions, peak = (float(v) for v in result.stdout.split())
+            figures, stages = result.stdout.splitlines()
+            json_s, replay_s, positions, peak = (float(v) for v in figures.split())
             rows.append((hours, json_s, replay_s, peak))
             ratio = replay_s / json_s
             print(f"{hours:>5g} {positions:>10,.0f} {positions / json_s:>13,.0f} "
                   f"{positions / replay_s:>9,.0f} {ratio:>6.1f} {peak:>9,.0f}")  # fmt: skip
+            seconds: dict[str, float] = json.loads(stages)
+            by_cost = sorted(seconds.items(), key=lambda item: -item[1])
+            print("      stages, s: " + ", ".join(f"{name} {s:.2f}" for name, s in by_cost))
     if len(rows) > 1:
         (h0, _, r0, m0), (h1, _, r1, m1) = rows[0], rows[-1]
         print(f"per hour of recording, {h1:g} h / {h0:g} h: time {(r1 / h1) / (r0 / h0):.2f}, "

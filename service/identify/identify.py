@@ -52,6 +52,8 @@ _CALLSIGN = re.compile(r"([A-Z]{3})([0-9][0-9A-Z]{0,4})")
 _CACHE_LIMIT = 1 << 16  # address-only verdicts
 _ROW_CACHE_LIMIT = 1 << 17  # whole rows, in identify_many
 _CACHE_PER_ROW = 2
+# Rows `_identify_batch` judges one by one (see there).
+_SCALAR_BATCH = 16
 _RowKey = tuple[str, str | None, str | None, int]
 _UNKNOWN = Verdict(Category.UNKNOWN, None, ())
 _CIVIL_STATELESS = Verdict(Category.CIVIL, None, ())
@@ -254,6 +256,13 @@ class Identifier:
         equal length (checked by `identify_many`).
         """
         n = len(hexes)
+        if n <= _SCALAR_BATCH:
+            # A usual poll's few new rows: `identify` row by row costs less than the
+            # two dozen numpy calls below, whatever their length.
+            return [
+                self.identify(hexes[i], callsigns[i], registrations[i], db_flags[i])
+                for i in range(n)
+            ]
         tilde, address = parse_addresses(hexes)
         icao = np.where(tilde, -1, address)
         blocks = self._countries.lookup(icao).tolist()

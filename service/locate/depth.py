@@ -27,11 +27,26 @@ _MEAN_RADIUS_KM: Final = 6371.0088
 # The WGS84 geodesic is at most 0.67 % longer than the great circle on the mean sphere
 # (0.45 % at most: the prime vertical radius at the poles, 6,399.6 km against 6,371.0)...
 _SPHERE_TO_ELLIPSOID_MAX: Final = 1.0067
-# ... and at least 99.4 % of it: a meridian arc at the equator, where the radius of
-# curvature is 6,335.4 km, is 99.44 % of the same arc on the mean sphere. (Lower bounds
-# taken as 99.66 % missed the nearest segment of a border north or south of a point
+# ... and at least M(phi) / R of it on a path that keeps |latitude| >= phi, where M is
+# the meridian radius of curvature, the smallest radius of the ellipsoid there (the
+# metric is M^2 dphi^2 + N^2 cos^2 phi dlambda^2 with N >= M, against R^2 (dphi^2 +
+# cos^2 phi dlambda^2) on the sphere). A geodesic's |latitude| has no minimum inside
+# it within one hemisphere (Clairaut: a turning point is a vertex, a maximum), so
+# between two points of one hemisphere phi is the lower of their two |latitudes|; across
+# the equator it is 0, where M / R is 6,335.4 / 6,371.0 = 99.44 %. (Lower bounds taken
+# as 99.66 % everywhere missed the nearest segment of a border north or south of a point
 # below about 28 degrees of latitude, and overstated its depth.)
-_SPHERE_TO_ELLIPSOID_MIN: Final = 0.994
+_E2_MERIDIAN: Final = WGS84_A_KM * (1 - _E2)
+
+
+def sphere_to_ellipsoid_floor(abs_lat: FloatArray) -> FloatArray:
+    """M(phi) / R at |latitude| `abs_lat` (degrees), rounded down by a millionth."""
+    s = np.sin(np.radians(abs_lat))
+    floor: FloatArray = _E2_MERIDIAN / (1 - _E2 * s * s) ** 1.5 / _MEAN_RADIUS_KM * (1 - 1e-6)
+    return floor
+
+
+_AT_EQUATOR: Final = float(sphere_to_ellipsoid_floor(np.zeros(1))[0])
 _KM_PER_DEG: Final = math.radians(_MEAN_RADIUS_KM)
 # Longest piece treated as a straight chord in the azimuthal plane; its sag from the
 # lon/lat-straight edge is under 0.1 km at 25 km even at 80 degrees, and shrinks with
@@ -94,6 +109,14 @@ class Segments:
     tree: Any  # shapely.STRtree over the segments' bounding boxes
     # Half of each segment's length along its lon/lat-straight path, rounded up (km).
     _half_km: FloatArray
+    # Each segment's hemisphere (1 north, -1 south, 0 on or across the equator) and the
+    # ellipsoid's floor at its lowest |latitude| (see `sphere_to_ellipsoid_floor`).
+    _hemisphere: FloatArray
+    _floor: FloatArray
+    # Each segment's middle in longitude and latitude: every point of the segment lies
+    # within `_half_km` of it along the segment.
+    _mid_lon: FloatArray
+    _mid_lat: FloatArray
 
     @classmethod
     def from_rings(cls, coords: FloatArray, ring_offsets: IntArray) -> Segments:
@@ -113,7 +136,20 @@ class Segments:
         length = np.hypot(
             wrap_lon(x2 - x1) * _KM_PER_DEG * np.cos(np.radians(widest)), (y2 - y1) * _KM_PER_DEG
         )
-        return cls(x1, y1, x2, y2, shapely.STRtree(boxes), length * 0.505 + 0.001)
+        hemisphere = np.where(np.sign(y1) == np.sign(y2), np.sign(y1), 0.0)
+        low = np.where(hemisphere == 0, 0.0, np.minimum(np.abs(y1), np.abs(y2)))
+        return cls(
+            x1,
+            y1,
+            x2,
+            y2,
+            shapely.STRtree(boxes),
+            length * 0.505 + 0.001,
+            hemisphere,
+            sphere_to_ellipsoid_floor(low),
+            wrap_lon(x1 + wrap_lon(x2 - x1) / 2),
+            (y1 + y2) / 2,
+        )
 
     def depth_many(self, lat: FloatArray, lon: FloatArray) -> FloatArray:
         """Ellipsoidal distance in km from each point (lon wrapped) to the nearest segment.
@@ -138,10 +174,11 @@ class Segments:
         """(point, segment) pairs: a superset of the segments within radius_km (on the
         ellipsoid) of each point."""
         point, candidate = self._within(lat, lon, radius_km)
-        # A segment's points lie within half its length of one of its endpoints, and the
-        # ellipsoidal distance is at least _SPHERE_TO_ELLIPSOID_MIN of the spherical one.
-        ends = self._endpoint_km(lat[point], lon[point], candidate)
-        keep = ends - self._half_km[candidate] <= radius_km[point] / _SPHERE_TO_ELLIPSOID_MIN + 0.01
+        # A segment's points lie within half its length of its middle, and the
+        # ellipsoidal distance is at least `_floor_of` the spherical one.
+        middle = self._middle_km(lat[point], lon[point], candidate)
+        floor = self._floor_of(lat, point, candidate)
+        keep = middle - self._half_km[candidate] <= radius_km[point] / floor + 0.01
         return point[keep], candidate[keep]
 
     @classmethod
@@ -152,16 +189,26 @@ class Segments:
         def joined(column: str) -> FloatArray:
             return np.concatenate([getattr(segments, column)[chosen] for segments, chosen in parts])
 
-        return cls(joined("x1"), joined("y1"), joined("x2"), joined("y2"), None, joined("_half_km"))
+        return cls(
+            joined("x1"),
+            joined("y1"),
+            joined("x2"),
+            joined("y2"),
+            None,
+            joined("_half_km"),
+            joined("_hemisphere"),
+            joined("_floor"),
+            joined("_mid_lon"),
+            joined("_mid_lat"),
+        )
 
     def lower_km(self, lat: FloatArray, lon: FloatArray, segment: IntArray) -> FloatArray:
         """A lower bound of the ellipsoidal km from each point to its segment."""
-        # As in `nearby`: every point of a segment is within half its length of one of
-        # its endpoints, and the ellipsoidal distance is at least _SPHERE_TO_ELLIPSOID_MIN
-        # of the spherical.
+        # As in `nearby`: every point of a segment is within half its length of its
+        # middle, and the ellipsoidal distance is at least `_floor_of` the spherical.
         lower: FloatArray = (
-            self._endpoint_km(lat, lon, segment) - self._half_km[segment]
-        ) * _SPHERE_TO_ELLIPSOID_MIN
+            self._middle_km(lat, lon, segment) - self._half_km[segment]
+        ) * self._floor_of(lat, np.arange(lat.size), segment)
         return lower
 
     def distance_to(
@@ -174,16 +221,26 @@ class Segments:
     ) -> FloatArray:
         """Per point, the ellipsoidal km to the nearest of its (point, segment) pairs;
         `upper_km`, when given, bounds that distance from above (it leaves out more)."""
-        # The nearest endpoint bounds the answer from above (an endpoint is a point of
-        # the border); only segments that can come closer than it are measured exactly.
-        ends = self._endpoint_km(lat[point], lon[point], segment)
-        upper = self._group_min(point, ends, lat.size) * _SPHERE_TO_ELLIPSOID_MAX
+        # The nearest middle bounds the answer from above (a middle is a point of the
+        # border); only segments that can come closer than it are measured exactly.
+        middle = self._middle_km(lat[point], lon[point], segment)
+        upper = self._group_min(point, middle, lat.size) * _SPHERE_TO_ELLIPSOID_MAX
         if upper_km is not None:
             upper = np.minimum(upper, upper_km)
-        keep = ends - self._half_km[segment] <= upper[point] / _SPHERE_TO_ELLIPSOID_MIN + 0.01
+        floor = self._floor_of(lat, point, segment)
+        keep = middle - self._half_km[segment] <= upper[point] / floor + 0.01
         point, segment = point[keep], segment[keep]
         distance = self._segment_km(lat[point], lon[point], segment)
         return self._group_min(point, distance, lat.size)
+
+    def _floor_of(self, lat: FloatArray, point: IntArray, segment: IntArray) -> FloatArray:
+        """Per (point, segment) pair, a floor of the ellipsoidal distance over the
+        spherical one from the point (at `lat[point]`) to any point of the segment
+        (see `sphere_to_ellipsoid_floor`)."""
+        floor = np.minimum(self._floor[segment], sphere_to_ellipsoid_floor(np.abs(lat))[point])
+        same = np.sign(lat)[point] == self._hemisphere[segment]
+        result: FloatArray = np.where(same, floor, _AT_EQUATOR)
+        return result
 
     @staticmethod
     def _group_min(point: IntArray, values: FloatArray, n: int) -> FloatArray:
@@ -191,11 +248,9 @@ class Segments:
         np.minimum.at(result, point, values)
         return result
 
-    def _endpoint_km(self, lat: FloatArray, lon: FloatArray, segment: IntArray) -> FloatArray:
-        """Spherical km from each point to the nearer endpoint of its segment."""
-        to_a = haversine_km(lat, lon, self.y1[segment], self.x1[segment])
-        to_b = haversine_km(lat, lon, self.y2[segment], self.x2[segment])
-        return np.minimum(to_a, to_b)
+    def _middle_km(self, lat: FloatArray, lon: FloatArray, segment: IntArray) -> FloatArray:
+        """Spherical km from each point to the middle of its segment."""
+        return haversine_km(lat, lon, self._mid_lat[segment], self._mid_lon[segment])
 
     def _within(
         self, lat: FloatArray, lon: FloatArray, radius_km: FloatArray

@@ -14,6 +14,7 @@ from service.cli.lookup import where
 from service.locate import Boundaries, BoundariesError
 from service.locate import build as boundary_build
 from service.locate.boundaries import geodesic_km
+from service.locate.depth import geodesic_km_many, haversine_km, sphere_to_ellipsoid_floor
 from service.locate.nearby import NearbyBorders
 from service.models import Location
 from service.settings import BoundarySettings, Settings
@@ -426,3 +427,29 @@ def test_depths_in_the_tropics_are_the_nearest_segment(boundaries: Boundaries) -
             assert float(full[0]) == pytest.approx(expected, abs=1e-9), (q_lat, q_lon)
             assert float(cached[0]) == pytest.approx(expected, abs=1e-9), (q_lat, q_lon)
         cache.forget("a")
+
+
+def test_the_ellipsoid_floor_bounds_every_geodesic() -> None:
+    """The search's lower bounds scale a spherical distance by `sphere_to_ellipsoid_floor`
+    at the lower |latitude| of the two points (the equator's across it): the WGS84
+    distance is never shorter, in any direction, at any latitude."""
+    rng = np.random.default_rng(3)
+    n = 200_000
+    lat1, lon1 = rng.uniform(-89.0, 89.0, n), rng.uniform(-180.0, 180.0, n)
+    step = rng.uniform(0.5, 800.0, n) / 111.0
+    heading = rng.uniform(0.0, 2 * np.pi, n)
+    lat2 = np.clip(lat1 + step * np.cos(heading), -89.9, 89.9)
+    lon2 = lon1 + step * np.sin(heading) / np.cos(np.radians(lat1)).clip(0.05)
+    same = np.sign(lat1) == np.sign(lat2)
+    low = np.where(same, np.minimum(np.abs(lat1), np.abs(lat2)), 0.0)
+    bound = sphere_to_ellipsoid_floor(low) * haversine_km(lat1, lon1, lat2, lon2)
+    # Lambert's formula is good to about 10 m; the bound holds with room to spare.
+    assert (geodesic_km_many(lat1, lon1, lat2, lon2) >= bound - 0.01).all()
+    # And it is close: north-south at the equator the floor is the ratio itself.
+    equator = geodesic_km(-0.5, 10.0, 0.5, 10.0)
+    spherical = float(
+        haversine_km(np.array([-0.5]), np.array([10.0]), np.array([0.5]), np.array([10.0]))[0]
+    )
+    assert equator / spherical == pytest.approx(
+        float(sphere_to_ellipsoid_floor(np.zeros(1))[0]), abs=1e-4
+    )
