@@ -195,7 +195,7 @@ class NearbyBorders:
         # Searched from scratch: aircraft new to the cache or to the country, and any
         # the bound failed (it cannot, but a wrong depth must never come of it).
         fresh = np.flatnonzero(~np.isfinite(depth) | (depth > bound_km))
-        self.bounded += known.size - np.isin(known, fresh).sum()
+        self.bounded += int(known.size - np.isin(known, fresh).sum())
         if fresh.size:
             if points:  # a failed bound's pairs are searched again below
                 again = np.isin(points[0], fresh)
