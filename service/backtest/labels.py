@@ -20,6 +20,7 @@ carries its own identities: --watch-all and --anywhere do not apply to it).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,12 +124,13 @@ def load_labels(path: Path) -> dict[str, RecordingLabels]:
     try:
         blob = path.read_bytes()
     except OSError as exc:
-        raise BacktestError(f"cannot read labels {path}: {exc.strerror}") from exc
+        raise BacktestError(f"cannot read labels {_shown(str(path))}: {exc.strerror}") from exc
     return decode_labels(blob, str(path))
 
 
 def decode_labels(blob: bytes, source: str) -> dict[str, RecordingLabels]:
     """Decode and check the labels in `blob` (read from `source`, named in errors)."""
+    source = _shown(source)
     try:
         raw = msgspec.json.decode(blob, type=dict[str, _Recording])
     except msgspec.ValidationError as exc:
@@ -170,7 +172,7 @@ def _recording(name: str, recording: _Recording, source: str) -> RecordingLabels
     quiet, crossing_hexes, categories = set(), set(), []
     for i, flight in enumerate(recording.flights):
         hex_ = _hex(flight.hex)
-        where_flight = f"{source}: {name}.flights[{i}]"
+        where_flight = f"{source}: {_shown(name)}.flights[{i}]"
         for j, interval in enumerate(flight.orbit_intervals):
             where = f"{where_flight}.orbit_intervals[{j}]"
             start = _time(interval.t_start_unix, interval.t_start, f"{where}.t_start")
@@ -210,6 +212,12 @@ def _recording(name: str, recording: _Recording, source: str) -> RecordingLabels
 
 def _hex(value: str | int) -> str:
     return str(value).zfill(6) if isinstance(value, int) else value.strip().lower()
+
+
+def _shown(text: str) -> str:
+    """`text` as an error names it: as it is, or JSON-quoted if it holds a line break or
+    another unprintable character (an error is one line)."""
+    return text if text.isprintable() else json.dumps(text)
 
 
 def _time(unix: float | None, iso: str | None, where: str) -> float:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from service.backtest import BacktestError, Report, backtest, groups
@@ -154,6 +154,8 @@ _flight = st.fixed_dictionaries(
         max_size=2,
     )
 )
+@example(blob={"\n": {"flights": [{"hex": "", "orbit_intervals": [{}]}]}})
+@example(blob={"\n": {"flights": [{"hex": "", "category": "military"}]}})
 def test_fuzzed_labels_decode_or_fail_in_one_line(blob: dict[str, Any]) -> None:
     try:
         decoded = decode_labels(json.dumps(blob).encode(), "fuzz.json")
