@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from service.cli.common import add_config, settings_of
-from service.cli.errors import UsageError, address
+from service.cli.errors import UsageError, address, one_line
 from service.settings import ConfigError
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ async def _silences_expire(store: Store, args: argparse.Namespace, now: float) -
 
     if await expire_silence(store, args.id, now):
         return 0
-    print(f"borderwatch: no active silence {args.id}", file=sys.stderr)
+    print(f"borderwatch: no active silence {one_line(args.id)}", file=sys.stderr)
     return 1
 
 

@@ -69,8 +69,17 @@ def run_guarded(command: Callable[[], int], *, debug: bool) -> int:
         code, message = classify(exc)
         if debug:
             traceback.print_exc(file=sys.stderr)
-        print(f"borderwatch: {message}", file=sys.stderr)
+        print(f"borderwatch: {one_line(message)}", file=sys.stderr)
         return code
+
+
+def one_line(text: str) -> str:
+    """`text` with every unprintable character (line breaks among them) escaped as
+    Python writes it: the messages name files, keys and values that came from outside,
+    and an error is one line however they are spelled."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class Parser(argparse.ArgumentParser):
@@ -78,7 +87,7 @@ class Parser(argparse.ArgumentParser):
     usage block."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        print(f"{self.prog}: {one_line(message)} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(USAGE)
 
 

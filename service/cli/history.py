@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.cli.common import add_config, settings_of
-from service.cli.errors import RuntimeFailure, UsageError
+from service.cli.errors import RuntimeFailure, UsageError, one_line
 
 if TYPE_CHECKING:
     import duckdb
@@ -205,7 +205,7 @@ def import_command(args: argparse.Namespace) -> int:
     before = _counts(history.file.reader())
 
     def refused(path: Path, why: str) -> None:
-        print(f"borderwatch: {path}: {why}", file=sys.stderr)
+        print(f"borderwatch: {one_line(str(path))}: {why}", file=sys.stderr)
 
     try:
         summary = asyncio.run(

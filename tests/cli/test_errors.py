@@ -95,6 +95,31 @@ def test_failures_are_one_line_and_exit_1(
     assert "hunter2" not in result.stderr
 
 
+# Names from outside the program (arguments, file names, YAML keys, environment) with a
+# line break in them: the error still takes one line.
+SPELLED = [
+    (["replay", "missing\nx.jsonl"], {}, 2),
+    (["config", "validate", "--config", "absent\nx.yaml"], {}, 2),
+    (["config", "validate", "--config", "key.yaml"], {}, 2),
+    (["backtest", "missing\nx.jsonl", "labels.json"], {}, 2),
+    (["where", "1", "1"], {"BORDERWATCH_BOUNDARIES": "/nowhere/a\nb.bin"}, 1),
+    (["history", "import", "missing\nx.jsonl"], {}, 2),
+]
+
+
+@pytest.mark.parametrize(("args", "env", "code"), SPELLED, ids=[a[0] for a, _, _ in SPELLED])
+def test_names_with_line_breaks_still_give_one_line(
+    files: Path, boundaries_path: Path, args: list[str], env: dict[str, str], code: int
+) -> None:
+    (files / "key.yaml").write_text('store: {"x\\ny": 1}\n')
+    history = str(files / "history.duckdb")
+    env = {"BORDERWATCH_BOUNDARIES": str(boundaries_path), "BORDERWATCH_HISTORY": history, **env}
+    result = run(*args, cwd=files, env=env)
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "\\n" in lines[0], result.stderr
+
+
 def test_a_missing_towns_file_stops_a_replay_at_once(files: Path, boundaries_path: Path) -> None:
     (files / "one.jsonl").write_text('{"now": 1755072000, "aircraft": []}\n')
     env = {"BORDERWATCH_BOUNDARIES": str(boundaries_path), "BORDERWATCH_TOWNS": "/nowhere/t.gz"}
