@@ -48,6 +48,7 @@ from service.locate.geo import (
     bearing_deg,
     distance_and_bearing,
     haversine_km,
+    local_km_of,
     turn_deg,
 )
 from service.locate.places import nearest_place
@@ -304,11 +305,7 @@ def _outside(rule: LoiterRule, episode: Episode, point: TrackPoint, distance: fl
 def _along_across(episode: Episode, point: TrackPoint) -> tuple[float, float]:
     """A point's km along and across a racetrack's axis, from its centre."""
     assert episode.axis_deg is not None
-    # `local_km` of one point, in floats: it runs for every point of a followed racetrack.
-    x = ((point.lon - episode.center_lon + 180.0) % 360.0 - 180.0) * (
-        KM_PER_DEG_LAT * math.cos(math.radians(episode.center_lat))
-    )
-    y = (point.lat - episode.center_lat) * KM_PER_DEG_LAT
+    x, y = local_km_of(point.lat, point.lon, episode.center_lat, episode.center_lon)
     angle = math.radians(90.0 - episode.axis_deg)
     ux, uy = math.cos(angle), math.sin(angle)
     return x * ux + y * uy, y * ux - x * uy

@@ -54,10 +54,21 @@ def local_km(
     lat: FloatArray, lon: FloatArray, lat0: float, lon0: float
 ) -> tuple[FloatArray, FloatArray]:
     """Project points to a flat km grid centred on (lat0, lon0) (fine within ~100 km)."""
-    kx = math.radians(1.0) * EARTH_RADIUS_KM * math.cos(math.radians(lat0))
-    ky = math.radians(1.0) * EARTH_RADIUS_KM
+    kx, ky = _km_per_degree(lat0)
     dlon = (lon - lon0 + 180.0) % 360.0 - 180.0
     return dlon * kx, (lat - lat0) * ky
+
+
+def local_km_of(lat: float, lon: float, lat0: float, lon0: float) -> tuple[float, float]:
+    """`local_km` of one point, in floats (no arrays for a point followed one by one)."""
+    kx, ky = _km_per_degree(lat0)
+    return ((lon - lon0 + 180.0) % 360.0 - 180.0) * kx, (lat - lat0) * ky
+
+
+def _km_per_degree(lat0: float) -> tuple[float, float]:
+    """km per degree of longitude and of latitude at latitude `lat0`."""
+    ky = math.radians(1.0) * EARTH_RADIUS_KM
+    return ky * math.cos(math.radians(lat0)), ky
 
 
 def format_latlon(lat: float, lon: float) -> str:
