@@ -83,15 +83,17 @@ class Orbiter:
         return -leg / 2 + r * math.cos(angle), r * math.sin(angle), 0.0
 
 
-def write_recording(path: Path, aircraft: int, hours: float, seed: int = 13) -> int:
+def write_recording(
+    path: Path, aircraft: int, hours: float, seed: int = 13, centre: tuple[float, float] = CENTRE
+) -> int:
     """The recording; returns the number of positions written."""
     rng = random.Random(seed)
     fleet = [
         Orbiter(
             hex=f"ae{0x2000 + n:04x}",
             flight=f"TROY{n:03d}",
-            lat=CENTRE[0] + rng.uniform(-1.5, 1.5),
-            lon=CENTRE[1] + rng.uniform(-2.0, 2.0),
+            lat=centre[0] + rng.uniform(-1.5, 1.5),
+            lon=centre[1] + rng.uniform(-2.0, 2.0),
             radius_km=rng.uniform(5.0, 20.0),
             leg_km=rng.uniform(50.0, 120.0) if n % 3 == 0 else 0.0,
             gs=rng.uniform(120.0, 250.0),
@@ -163,13 +165,12 @@ def main() -> int:
         measure(sys.argv[2])
         return 0
     args = sys.argv[1:]
-    where = "over Mexico"
+    centre, where = CENTRE, "over Mexico"
     if "--at" in args:
         at = args.index("--at")
         lat, lon = (float(v) for v in args[at + 1].split(","))
         del args[at : at + 2]
-        global CENTRE
-        CENTRE, where = (lat, lon), f"around {lat:g},{lon:g}"
+        centre, where = (lat, lon), f"around {lat:g},{lon:g}"
     aircraft = int(args[0]) if args else 300
     lengths = [float(h) for h in args[1:]] or [1.0, 3.0]
     print(f"orbits: {aircraft} state aircraft orbiting or racetracking {where}, "
@@ -180,7 +181,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for hours in lengths:
             path = Path(tmp) / f"orbits-{hours:g}h.jsonl.gz"
-            write_recording(path, aircraft, hours)
+            write_recording(path, aircraft, hours, centre=centre)
             result = subprocess.run(
                 [sys.executable, __file__, "--measure", str(path)],
                 capture_output=True, text=True, check=True,
