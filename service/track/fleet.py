@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -40,11 +41,22 @@ log = structlog.get_logger(__name__)
 MAX_SKEW_S = 60.0
 # The store's copy of a track may hold this many times the points kept in memory (plus
 # a few) before the whole track is saved anew: a rewrite costs the whole track, so it
-# is done once the appends since the last one reach half of it, not on every thinning.
-STORE_SLACK = 1.5
+# is done once the appends since the last one reach about half of it, not on every
+# thinning. Each aircraft's factor lies in [STORE_SLACK, STORE_SLACK + STORE_SLACK_SPREAD),
+# set by its address: aircraft that joined together (a fleet restored, a busy feed's
+# first snapshot) would otherwise all be rewritten in the same snapshot, a stall of the
+# whole fleet's tracks at once, again at every round.
+STORE_SLACK = 1.25
+STORE_SLACK_SPREAD = 0.5
 STORE_SLACK_POINTS = 20
 
 _state_encoder = msgspec.json.Encoder()
+
+
+def store_slack(hex_: str) -> float:
+    """The aircraft's rewrite factor (STORE_SLACK): the same for an address every run."""
+    spread = zlib.crc32(hex_.encode()) / 2**32
+    return STORE_SLACK + STORE_SLACK_SPREAD * spread
 
 
 def encode_points(points: Iterable[TrackPoint]) -> list[bytes]:
@@ -68,6 +80,8 @@ class Aircraft:
     # Points in the store's copy of the track: it only grows (appends) while the track
     # in memory is thinned and aged, so now and then the track is saved whole, anew.
     stored: int = 0
+    # The store's copy is rewritten beyond `slack` times the track (see STORE_SLACK).
+    slack: float = STORE_SLACK
     dirty: bool = False
     ghost: Ghost | None = None  # a stream contradicting the track (service.track.jumps)
 
@@ -147,6 +161,7 @@ class Fleet:
                 rule_states=states,
                 sequences=dict(saved.sequences),
                 stored=len(points),
+                slack=store_slack(hex_),
             )
         log.info("state.restored", aircraft=len(self.aircraft), clock=self.feed_clock)
 
@@ -162,7 +177,9 @@ class Fleet:
         for (position, identity), airspace in zip(selected, airspaces, strict=True):
             aircraft = self.aircraft.get(position.hex)
             if aircraft is None:
-                aircraft = Aircraft(identity=identity, track=self._track())
+                aircraft = Aircraft(
+                    identity=identity, track=self._track(), slack=store_slack(position.hex)
+                )
                 self.aircraft[position.hex] = aircraft
             elif aircraft.identity != identity:
                 aircraft.identity = identity
@@ -233,7 +250,7 @@ class Fleet:
             state = _state_encoder.encode(
                 SavingAircraft(aircraft.identity, aircraft.rule_states, aircraft.sequences)
             )
-            rewrite = aircraft.stored > STORE_SLACK * len(aircraft.track) + STORE_SLACK_POINTS
+            rewrite = aircraft.stored > aircraft.slack * len(aircraft.track) + STORE_SLACK_POINTS
             unsaved = aircraft.track.points if rewrite else aircraft.unsaved_points
             saves.append(AircraftSave(hex_, state, encode_points(unsaved), rewrite))
         self.feed_clock = now
