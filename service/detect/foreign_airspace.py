@@ -80,7 +80,7 @@ def evaluate(
     new_points = track.since(state.last_time + 1e-6) if state.last_time is not None else []
     if state.last_time is None:
         new_points = track.points
-    first_ever = track.first.time if track.first is not None else None
+    first_ever = track.first_time
     for point in new_points:
         episode, previous = state.episode, state.last_time
         silence = point.time - previous if previous is not None else 0.0

@@ -24,6 +24,7 @@ questions (roundness, extents) only of the starts that pass those.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -90,7 +91,7 @@ def recent(rule: LoiterRule, track: Track, seconds: float) -> Recent:
 class Recent:
     """The points `recent` keeps: `points[i] for i in keep`, and their columns."""
 
-    points: list[TrackPoint]
+    points: Sequence[TrackPoint]
     keep: npt.NDArray[np.intp]
     times: FloatArray
     lat: FloatArray

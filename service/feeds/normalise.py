@@ -103,8 +103,8 @@ class AircraftRecord(msgspec.Struct, gc=False):
     tisb: tuple[str, ...] | None = None
 
 
-_SQUAWK_RE: Final = re.compile(r"[0-7]{4}")
-# Every squawk `_SQUAWK_RE` accepts (4096 codes), as itself: a dict look-up, not a regex.
+# Every valid squawk, four octal digits (4096 codes), as itself: a dict look-up, not a
+# regex, and one string object per code however many positions carry it.
 _SQUAWK_VALID: Final = {code: code for code in (f"{c:04o}" for c in range(8**4))}
 # A canonical address: already what `normalise_record` would make of it (lowercase).
 _CANONICAL_HEX: Final = re.compile(r"~?[0-9a-f]{6}")
@@ -178,7 +178,7 @@ def normalise_record(
         callsign=clean_text(record.flight),
         registration=clean_text(record.registration),
         type_code=clean_text(record.type_code),
-        squawk=squawk if squawk is not None and _SQUAWK_RE.fullmatch(squawk) else None,
+        squawk=_SQUAWK_VALID.get(squawk) if squawk is not None else None,
         db_flags=db_flags_of(flags),
         source=source,
         quality=quality_of(record.source_type, record.mlat, record.tisb),

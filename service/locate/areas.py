@@ -102,6 +102,9 @@ class Areas:
         if len(set(self.names)) != len(self.names):
             raise AreaError(f"area names repeat: {', '.join(self.names)}")
         self._geometries = [area.geometry for area in areas]
+        # One tuple per combination of areas seen: every track point holding it shares
+        # it (a followed aircraft keeps hours of points, each with its names).
+        self._shared: dict[tuple[bool, ...], tuple[str, ...]] = {}
 
     @classmethod
     def load(cls, entries: Iterable[tuple[str, Path]]) -> Areas:
@@ -128,7 +131,13 @@ class Areas:
         inside = self.contains_many(lat, lon)
         if not self.names:
             return [()] * inside.shape[0]
-        return [
-            tuple(name for name, hit in zip(self.names, row, strict=True) if hit)
-            for row in inside.tolist()
-        ]
+        shared = self._shared
+        held: list[tuple[str, ...]] = []
+        for row in map(tuple, inside.tolist()):
+            names = shared.get(row)
+            if names is None:
+                names = shared[row] = tuple(
+                    name for name, hit in zip(self.names, row, strict=True) if hit
+                )
+            held.append(names)
+        return held

@@ -91,12 +91,12 @@ def _stale(last: TrackPoint, point: TrackPoint, distance_km: float) -> bool:
 
 def _patience(track: Track) -> float:
     """How long a ghost must last to replace this track."""
-    first, last = track.first, track.last
+    first, last = track.first_time, track.last
     established = (
         len(track) >= ADOPT_MIN_POINTS
         and first is not None
         and last is not None
-        and last.time - first.time >= ADOPT_MIN_S
+        and last.time - first >= ADOPT_MIN_S
     )
     return ADOPT_AFTER_S if established else ADOPT_MIN_S
 

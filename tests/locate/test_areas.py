@@ -100,7 +100,12 @@ def test_batch_containment(tmp_path: Path, bravo_path: Path) -> None:
         [False, False],
         [True, False],
     ]
-    assert areas.names_at(lat, lon) == [("bravo",), ("cdmx",), ("bravo",), (), (), ("bravo",)]
+    names = areas.names_at(lat, lon)
+    assert names == [("bravo",), ("cdmx",), ("bravo",), (), (), ("bravo",)]
+    # One tuple per combination, shared by every point holding it, poll after poll
+    # (a followed aircraft keeps hours of points, each with its names).
+    again = areas.names_at(lat, lon)
+    assert names[0] is names[2] is names[5] is again[0] and names[3] is again[4]
     assert not Areas() and Areas().names_at([1.0], [2.0]) == [()]
     with pytest.raises(AreaError, match="repeat"):
         Areas.load([("a", bravo_path), ("a", cdmx)])

@@ -4,8 +4,12 @@ history before it (every crossing kept), nothing beyond the window."""
 from __future__ import annotations
 
 import itertools
+import tracemalloc
+from typing import Any
 
 import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.detect.rules import Detector
 from service.models import Airspace, Identity, Position
@@ -145,6 +149,26 @@ async def test_aircraft_that_joined_together_are_not_rewritten_together() -> Non
         )
 
 
+def test_points_that_left_the_window_do_not_stay_in_memory() -> None:
+    # Once the detail window is full, the track's memory stays level: the points that
+    # leave it are let go within a small share of it, not held until as many again.
+    track = Track(100_000, detail_s=2 * HOUR, thin_s=300, window_s=2 * HOUR)
+    tracemalloc.start()
+    try:
+        full, peak = 0, 0
+        for i in range(int(8 * HOUR / 10)):
+            t = T0 + i * 10
+            track.append(moving(t, i))
+            held = tracemalloc.get_traced_memory()[0]
+            if t == T0 + 2 * HOUR:
+                full = held
+            peak = max(peak, held)
+    finally:
+        tracemalloc.stop()
+    assert full > 0 and len(track) == int(2 * HOUR / 10) + 1
+    assert peak <= 1.2 * full
+
+
 def test_what_the_fleet_writes_reads_back_as_saved_aircraft() -> None:
     from service.detect.loiter import LoiterState
     from service.track.points import SavingAircraft, saved_decoder
@@ -167,7 +191,7 @@ def moving(t: float, i: int) -> TrackPoint:
 def assert_columns_match(track: Track, start: float) -> None:
     points = track.since(start)
     columns = track.columns(start)
-    assert columns.points == points
+    assert list(columns.points) == points
     assert columns.times.tolist() == [p.time for p in points]
     assert columns.lat.tolist() == [p.lat for p in points]
     assert columns.lon.tolist() == [p.lon for p in points]
@@ -188,3 +212,54 @@ def test_the_columns_are_the_points_since_a_time_through_every_bound() -> None:
     # Reaching into the thinned part, the columns are built from the points.
     assert_columns_match(track, T0)
     assert track.columns(last + 1).times.size == 0
+
+
+_maybe_number = st.none() | st.floats(allow_nan=False, allow_infinity=False)
+_points = st.lists(
+    st.tuples(
+        st.floats(0.5, 120.0),  # seconds since the previous point
+        st.floats(-90, 90),
+        st.floats(-180, 180),
+        st.none() | st.integers(-2_000, 60_000),
+        _maybe_number,
+        _maybe_number,
+        st.booleans(),
+        st.sampled_from([None, "MX", "US"]),
+        _maybe_number,
+        st.sampled_from([(), ("valle",), ("valle", "gulf")]),
+        st.sampled_from([None, "7000", "7500"]),
+    ),
+    max_size=300,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_points, st.floats(0.0, 1.0))
+def test_a_track_gives_back_every_point_as_it_was_appended(
+    rows: list[tuple[Any, ...]], cut: float
+) -> None:
+    # The detail window is kept as columns; every point read back is the one appended,
+    # field for field (None included), whichever way it is read.
+    track, bounded = Track(100_000), Track(100_000, detail_s=600, thin_s=120, window_s=1800)
+    appended: list[TrackPoint] = []
+    t = T0
+    for step, *fields in rows:
+        t += step
+        point = TrackPoint(t, *fields)
+        appended.append(point)
+        track.append(point)
+        bounded.append(point)
+    assert track.points == appended and len(track) == len(appended)
+    assert track.first == (appended[0] if appended else None)
+    assert track.first_time == (appended[0].time if appended else None)
+    start = T0 + cut * (t - T0 + 1)
+    since = [p for p in appended if p.time >= start]
+    assert track.since(start) == since
+    rows_since = track.columns(start).points
+    assert list(rows_since) == since and len(rows_since) == len(since)
+    assert rows_since[1:-1] == since[1:-1] and rows_since[::2] == since[::2]
+    if since:
+        assert rows_since[-1] == since[-1] and rows_since[0] == since[0]
+    # Bounded: each point kept is one appended, the detail window all of them.
+    assert set(bounded.points) <= set(appended)
+    assert bounded.since(t - 600) == [p for p in appended if p.time >= t - 600]
