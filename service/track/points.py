@@ -210,12 +210,6 @@ class Track:
         return self._last
 
     @property
-    def first(self) -> TrackPoint | None:
-        if self._old:
-            return self._old[0]
-        return self._rows((self._head,))[0] if self._detailed() else None
-
-    @property
     def first_time(self) -> float | None:
         """The time of the first point kept (without building it)."""
         if self._old:
