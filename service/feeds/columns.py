@@ -142,7 +142,7 @@ class PositionColumns(Sequence[Position]):
 
 
 def judge_columns(
-    records: list[AircraftRecord], now: float, source: str, max_position_age_s: float
+    records: Sequence[AircraftRecord], now: float, source: str, max_position_age_s: float
 ) -> tuple[PositionColumns, dict[str, int]]:
     """`normalise_decoded` without building the Positions: the same checks (in chunks
     of `normalise.NORMALISE_CHUNK`), the same reject counts, the kept rows as columns."""

@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import compress, filterfalse, repeat
 from operator import attrgetter, is_not
-from typing import Final, NamedTuple
+from typing import Annotated, Final, Literal, NamedTuple
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
+from msgspec import Meta
 
 from service.models import Position, Quality, is_address
 
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_POSITION_AGE_S",
     "REJECT_REASONS",
     "AircraftRecord",
+    "CheckedRecord",
     "clean_text",
     "normalise_decoded",
     "normalise_record",
@@ -101,6 +103,25 @@ class AircraftRecord(msgspec.Struct, gc=False):
     # the garbage collector to track in a world feed (full collections at every poll).
     mlat: tuple[str, ...] | None = None
     tisb: tuple[str, ...] | None = None
+
+
+class CheckedRecord(AircraftRecord, gc=False):
+    """An `AircraftRecord` whose numbers msgspec held to their bounds while decoding.
+
+    A response whose every record decodes as one is nearly every real response; the
+    column checks of `judge_chunk` then need not look at these fields again (they are
+    the costly part of judging a world-wide feed). One value out of bounds refuses the
+    whole decode, and the response is decoded as `AircraftRecord`s and judged in full.
+    The fix age's upper bound is a setting and is checked in `judge_chunk` (readsb and
+    dump1090 list positions older than it).
+    """
+
+    lat: Annotated[float, Meta(ge=-90.0, le=90.0)] | None = None
+    lon: Annotated[float, Meta(ge=-180.0, le=180.0)] | None = None
+    alt_baro: Annotated[float, Meta(ge=MIN_ALT_FT, le=MAX_ALT_FT)] | Literal["ground"] | None = None
+    gs: Annotated[float, Meta(ge=0.0, le=MAX_GS_KT)] | None = None
+    track: Annotated[float, Meta(ge=0.0, le=360.0)] | None = None
+    seen_pos: Annotated[float, Meta(ge=0.0)] | None = None
 
 
 # Every valid squawk, four octal digits (4096 codes), as itself: a dict look-up, not a
@@ -337,9 +358,10 @@ def judge_chunk(
     max_position_age_s: float,
     addresses: dict[str | None, str | None],
 ) -> Judged:
-    """Which of `records` (not empty) become positions and why the others do not:
-    the checks run column by column in numpy; the rows that do not pass them all at
-    once are judged by `normalise_record` itself (the one definition of every reason)."""
+    """Which of `records` (not empty, of one class) become positions and why the others
+    do not: the checks run column by column in numpy (for `CheckedRecord`s only those
+    the decoder did not make); the rows that do not pass them all at once are judged by
+    `normalise_record` itself (the one definition of every reason)."""
     # Through a cache: each address is then one object from poll to poll, so the fuser's,
     # the identifier's and the fleet's tables find it by identity instead of comparing it
     # with a copy that is no longer in the CPU caches (the cost per aircraft grew with
@@ -349,17 +371,18 @@ def judge_chunk(
     lat = np.array(list(map(_LAT, records)), dtype=f64)  # None -> NaN
     lon = np.array(list(map(_LON, records)), dtype=f64)
     seen_pos = np.array(list(map(_SEEN_POS, records)), dtype=f64)
-    gs = np.array(list(map(_GS, records)), dtype=f64)
-    track = np.array(list(map(_TRACK, records)), dtype=f64)
-    alt = _altitudes(list(map(_ALT, records)))
     with np.errstate(invalid="ignore"):  # NaN stands for an absent value
-        ok = (lat >= -90.0) & (lat <= 90.0) & (lon >= -180.0) & (lon <= 180.0)
-        ok &= np.isnan(seen_pos) | ((seen_pos >= 0.0) & (seen_pos <= max_position_age_s))
-        ok &= np.isnan(alt) | (alt == _GROUND_ALT) | ((alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT))
-        ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
-        ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
-    hex_ok = np.fromiter(map(is_not, hexes, repeat(None)), dtype=np.bool_, count=len(hexes))
-    ok &= hex_ok
+        if records[0].__class__ is CheckedRecord:  # the decoder held the rest to bounds
+            ok = ~(np.isnan(lat) | np.isnan(lon) | (seen_pos > max_position_age_s))
+        else:
+            ok = (lat >= -90.0) & (lat <= 90.0) & (lon >= -180.0) & (lon <= 180.0)
+            ok &= np.isnan(seen_pos) | ((seen_pos >= 0.0) & (seen_pos <= max_position_age_s))
+            ok &= _numbers_in_bounds(records)
+    if None in hexes:  # some address is missing or not canonical as written
+        hex_ok = np.fromiter(map(is_not, hexes, repeat(None)), dtype=np.bool_, count=len(hexes))
+        ok &= hex_ok
+    else:
+        hex_ok = np.ones(len(hexes), dtype=np.bool_)
     # Listed without a position (Mode S only, or lost): no_position is the first check a
     # canonical address fails. Counted here, so only odd records take the slow path.
     no_position = hex_ok & (np.isnan(lat) | np.isnan(lon))
@@ -379,6 +402,19 @@ def judge_chunk(
         else:
             rejected[result] = rejected.get(result, 0) + 1
     return Judged(keep, hexes, times, fixed, rejected)
+
+
+def _numbers_in_bounds(records: Sequence[AircraftRecord]) -> npt.NDArray[np.bool_]:
+    """Whether each record's altitude, speed and track are absent or in bounds."""
+    f64 = np.float64
+    gs = np.array(list(map(_GS, records)), dtype=f64)
+    track = np.array(list(map(_TRACK, records)), dtype=f64)
+    alt = _altitudes(list(map(_ALT, records)))
+    with np.errstate(invalid="ignore"):
+        ok = np.isnan(alt) | (alt == _GROUND_ALT) | ((alt >= MIN_ALT_FT) & (alt <= MAX_ALT_FT))
+        ok &= np.isnan(gs) | ((gs >= 0.0) & (gs <= MAX_GS_KT))
+        ok &= np.isnan(track) | ((track >= 0.0) & (track <= 360.0))
+    return np.asarray(ok, dtype=np.bool_)
 
 
 def build_positions(

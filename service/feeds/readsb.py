@@ -19,6 +19,7 @@ Problems with the envelope itself raise `FeedDecodeError`; nothing else escapes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Literal, TypeVar
 
 import msgspec
@@ -27,6 +28,7 @@ from service.feeds.columns import judge_columns
 from service.feeds.normalise import (
     MAX_POSITION_AGE_S,
     AircraftRecord,
+    CheckedRecord,
     normalise_decoded,
     normalise_record,
 )
@@ -93,7 +95,16 @@ class _TypedEnvelope(msgspec.Struct, gc=False):
     ac: list[AircraftRecord] | msgspec.UnsetType | None = msgspec.UNSET
 
 
+class _CheckedEnvelope(msgspec.Struct, gc=False):
+    """`_TypedEnvelope` with the numbers held to their bounds as they are decoded."""
+
+    now: float | None = None
+    aircraft: list[CheckedRecord] | msgspec.UnsetType | None = msgspec.UNSET
+    ac: list[CheckedRecord] | msgspec.UnsetType | None = msgspec.UNSET
+
+
 # Decoders are built once: constructing one per call would dominate small inputs.
+_CHECKED_DECODER: Final = msgspec.json.Decoder(_CheckedEnvelope)
 _TYPED_DECODER: Final = msgspec.json.Decoder(_TypedEnvelope)
 _ENVELOPE_DECODER: Final = msgspec.json.Decoder(_Envelope)
 _RECORD_DECODER: Final = msgspec.json.Decoder(AircraftRecord)
@@ -129,12 +140,10 @@ def decode_snapshot(
     """
     if len(data) > max_bytes:
         raise FeedDecodeError("too_large", f"{len(data)} > {max_bytes} bytes")
-    try:
-        typed = _TYPED_DECODER.decode(data)
-    except (msgspec.DecodeError, RecursionError):  # DecodeError covers ValidationError
-        pass  # some record (or the envelope) is broken: judge each on its own, below
-    else:
+    typed = _decode_typed(data, source)
+    if typed is not None:
         return _from_typed(typed, max_aircraft, now_unit, max_position_age_s, source, lazy)
+    # Some record (or the envelope) is broken: judge each on its own.
     envelope, rejected = _decode_envelope(data)
     now, records = _now_and_records(
         envelope.now, envelope.aircraft, envelope.ac, sum(rejected.values()), max_aircraft, now_unit
@@ -156,8 +165,38 @@ def decode_snapshot(
     return Snapshot(now=now, positions=positions, rejected=rejected)
 
 
+# After a response of a source is refused by the checked decode (some number out of
+# bounds), that many more of its responses are decoded unchecked straight away: a feed
+# that keeps listing one odd aircraft then pays for one typed decode a poll, not two.
+UNCHECKED_POLLS: Final = 16
+_unchecked: dict[str, int] = {}  # by source: responses left to decode unchecked
+_UNCHECKED_SOURCES: Final = 1024  # a bound on the sources remembered
+
+
+def _decode_typed(data: bytes, source: str) -> _CheckedEnvelope | _TypedEnvelope | None:
+    """The whole response decoded typed in one pass, checked where it holds to the
+    bounds (`CheckedRecord`); None when some record (or the envelope) is broken."""
+    left = _unchecked.pop(source, 0)
+    if left:
+        if left > 1:
+            _unchecked[source] = left - 1
+    else:
+        try:
+            return _CHECKED_DECODER.decode(data)
+        except msgspec.ValidationError:  # a value out of bounds, or of the wrong type
+            if len(_unchecked) >= _UNCHECKED_SOURCES:
+                _unchecked.clear()
+            _unchecked[source] = UNCHECKED_POLLS
+        except (msgspec.DecodeError, RecursionError):  # not JSON: no typed decode takes it
+            return None
+    try:
+        return _TYPED_DECODER.decode(data)
+    except (msgspec.DecodeError, RecursionError):  # DecodeError covers ValidationError
+        return None
+
+
 def _from_typed(
-    envelope: _TypedEnvelope,
+    envelope: _CheckedEnvelope | _TypedEnvelope,
     max_aircraft: int,
     now_unit: NowUnit,
     max_position_age_s: float,
@@ -166,9 +205,9 @@ def _from_typed(
 ) -> Snapshot:
     """The fast path: the snapshot of a response that decoded typed as a whole. The
     same checks, in the same order, as the record-by-record path of `decode_snapshot`."""
-    now, records = _now_and_records(
-        envelope.now, envelope.aircraft, envelope.ac, 0, max_aircraft, now_unit
-    )
+    aircraft: Sequence[AircraftRecord] | msgspec.UnsetType | None = envelope.aircraft
+    ac: Sequence[AircraftRecord] | msgspec.UnsetType | None = envelope.ac
+    now, records = _now_and_records(envelope.now, aircraft, ac, 0, max_aircraft, now_unit)
     if lazy:
         columns, rejected = judge_columns(records, now, source, max_position_age_s)
         return Snapshot(now=now, positions=columns, rejected=rejected)
@@ -181,12 +220,12 @@ _R = TypeVar("_R")
 
 def _now_and_records(
     now: float | None,
-    aircraft: list[_R] | msgspec.UnsetType | None,
-    ac: list[_R] | msgspec.UnsetType | None,
+    aircraft: Sequence[_R] | msgspec.UnsetType | None,
+    ac: Sequence[_R] | msgspec.UnsetType | None,
     counted: int,
     max_aircraft: int,
     now_unit: NowUnit,
-) -> tuple[float, list[_R]]:
+) -> tuple[float, Sequence[_R]]:
     """The snapshot time in seconds and the records, from `aircraft` or else `ac`, as
     both paths read them; `counted` records were rejected on the way already."""
     if now is None:

@@ -13,8 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.feeds import normalise
-from service.feeds.normalise import AircraftRecord, normalise_decoded, normalise_record
+from service.feeds import normalise, readsb
+from service.feeds.normalise import (
+    AircraftRecord,
+    CheckedRecord,
+    normalise_decoded,
+    normalise_record,
+)
 from service.feeds.readsb import NowUnit, decode_snapshot
 from service.models import Position, Snapshot
 from tests.support.paths import FEEDS
@@ -204,3 +209,75 @@ def test_text_cache_grows_with_the_largest_snapshot() -> None:
     assert len(cache.make_room(3)) == 301  # a small feed's poll keeps the large one's values
     cache.values.update({f"Y{i}": f"Y{i}" for i in range(300)})
     assert cache.make_room(3) == {None: None}
+
+
+# Records whose numbers are all within the bounds: the checked decode takes them whole.
+IN_BOUNDS_RECORDS = st.fixed_dictionaries(
+    {"hex": st.sampled_from(["ae1234", "~ae1234", "AE1234", "3c65ac", "ae123", None])},
+    optional={
+        "lat": st.one_of(st.none(), st.floats(-90, 90)),
+        "lon": st.one_of(st.none(), st.floats(-180, 180)),
+        "alt_baro": st.one_of(
+            st.none(), st.just("ground"), st.integers(-2000, 80000), st.floats(-2000, 80000)
+        ),
+        "gs": st.one_of(st.none(), st.floats(0, 2000)),
+        "track": st.one_of(st.none(), st.sampled_from([0.0, -0.0, 360.0]), st.floats(0, 360)),
+        "seen_pos": st.one_of(st.none(), st.sampled_from([0.0, 60.0, 60.1]), st.floats(0, 90)),
+        "squawk": st.one_of(st.none(), st.sampled_from(["7700", "8000"])),
+        "flight": _TEXT,
+        "r": _TEXT,
+        "type": st.one_of(st.none(), st.sampled_from(["adsb_icao", "mlat", "tisb_other"])),
+    },
+)
+
+
+def _judged_classes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The class of the records each `judge_chunk` call is given, from now on."""
+    seen: list[str] = []
+    real = normalise.judge_chunk
+
+    def spying(records: Any, *args: Any) -> Any:
+        seen.append(type(records[0]).__name__)
+        return real(records, *args)
+
+    monkeypatch.setattr(normalise, "judge_chunk", spying)
+    monkeypatch.setattr("service.feeds.columns.judge_chunk", spying)
+    return seen
+
+
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(IN_BOUNDS_RECORDS, min_size=1, max_size=30), lazy=st.booleans())
+def test_checked_decode_gives_what_record_by_record_gives(
+    records: list[dict[str, Any]], lazy: bool
+) -> None:
+    data = json.dumps({"now": NOW, "aircraft": records}).encode()
+    readsb._unchecked.clear()  # another test's odd response must not send this one unchecked
+    checked = readsb._CHECKED_DECODER.decode(data).aircraft
+    assert isinstance(checked, list) and type(checked[0]) is CheckedRecord
+    snapshot = decode_snapshot(data, source="test", now_unit="s", lazy=lazy)
+    assert_same(Snapshot(snapshot.now, list(snapshot.positions), snapshot.rejected), data)
+
+
+def test_an_odd_value_sends_that_feed_unchecked_for_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    readsb._unchecked.clear()
+    seen = _judged_classes(monkeypatch)
+    good = {"hex": "ae1234", "lat": 1.0, "lon": 2.0, "alt_baro": 30000, "seen_pos": 70.0}
+    odd = {**good, "hex": "ae1235", "alt_baro": 90000, "seen_pos": 1.0}
+    clean = json.dumps({"now": NOW, "aircraft": [good]}).encode()
+    with_odd = json.dumps({"now": NOW, "aircraft": [good, odd]}).encode()
+
+    snapshot = decode_snapshot(clean, source="a", lazy=True)
+    # seen_pos 70 is over the default maximum age: judged after decoding, not refused.
+    assert snapshot.rejected == {"stale_position": 1} and seen == ["CheckedRecord"]
+    snapshot = decode_snapshot(with_odd, source="a", lazy=True)
+    assert snapshot.rejected == {"stale_position": 1, "bad_altitude": 1}
+    assert seen[1:] == ["AircraftRecord"]
+    # The same feed's next responses skip the checked decode; another feed's do not.
+    for _ in range(readsb.UNCHECKED_POLLS):
+        decode_snapshot(clean, source="a", lazy=True)
+    decode_snapshot(clean, source="b", lazy=True)
+    assert seen[2:] == ["AircraftRecord"] * readsb.UNCHECKED_POLLS + ["CheckedRecord"]
+    decode_snapshot(clean, source="a", lazy=True)
+    assert seen[-1] == "CheckedRecord"
