@@ -83,6 +83,10 @@ class PositionColumns(Sequence[Position]):
             self._unique = len(set(self.hexes)) == len(self.hexes)
         return self._unique
 
+    def mark_unique(self) -> None:
+        """Note that every address is listed once (a caller that found it out)."""
+        self._unique = True
+
     def identity_inputs(self) -> list[tuple[str | None, str | None, int | None]]:
         """Each row's (callsign, registration, database flags) as the feed wrote them."""
         return list(map(_IDENTITY, self._records))

@@ -3,10 +3,14 @@ snapshot takes (every address once, every position new, or neither)."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.feeds.fuse import Fuser, newest_per_aircraft
+from service.feeds.fuse import FORGET_AFTER_S, Fuser, newest_per_aircraft
+from service.feeds.readsb import decode_snapshot
 from service.models import Position, Snapshot
 
 
@@ -89,3 +93,41 @@ def test_a_poll_of_distinct_news_passes_whole() -> None:
     assert fuser.stats.passed == 100 and fuser.stats.duplicate == 0
     assert fuser.fuse(Snapshot(111.0, later)) is None  # the same reports again: nothing new
     assert fuser.stats.duplicate == 50
+
+
+def _columns(positions: list[tuple[str, float]], now: float) -> Snapshot:
+    """A feed's snapshot of (address, fix time) rows, decoded as the live adapters do."""
+    aircraft = [{"hex": h, "lat": 50.0, "lon": 7.0, "seen_pos": now - t} for h, t in positions]
+    data = json.dumps({"now": now, "aircraft": aircraft}).encode()
+    return decode_snapshot(data, source="a", now_unit="s", lazy=True)
+
+
+@pytest.mark.parametrize("columns", [False, True], ids=["positions", "columns"])
+def test_addresses_not_heard_for_long_are_forgotten_and_may_come_back(columns: bool) -> None:
+    def snapshot(rows: list[tuple[str, float]], now: float) -> Snapshot:
+        if columns:
+            return _columns(rows, now)
+        return Snapshot(now, [Position(h, t, 50.0, 7.0, source="a") for h, t in rows])
+
+    fuser = Fuser()
+    gone = [(f"ae{i:04x}", 1000.0) for i in range(40)]
+    staying = [(f"3c{i:04x}", 1500.0) for i in range(3)]
+    assert fuser.fuse(snapshot(gone, 1000.0)) is not None
+    assert fuser.fuse(snapshot(staying, 1500.0)) is not None
+    # At 2000 s the first 40, last heard at 1000 s, are more than FORGET_AFTER_S old.
+    assert 2000.0 - 1000.0 > FORGET_AFTER_S > 2000.0 - 1500.0
+    fresh = [("ae9999", 1999.0)]
+    assert fuser.fuse(snapshot(fresh, 2000.0)) is not None
+    assert fuser.newest == {**dict(staying), **dict(fresh)}
+    # A forgotten address is new again, even with an older time than it had (a response
+    # dated before the fuser's clock is dated after it); a kept one is still compared.
+    late = fuser.fuse(snapshot([("ae0000", 990.0)], 1000.0))
+    assert late is not None and [(p.hex, p.time) for p in late.positions] == [("ae0000", 990.0)]
+    back = [("3c0000", 1500.0), ("3c0001", 1499.0), ("3c0002", 1501.0)]
+    fused = fuser.fuse(snapshot(back, 1510.0))
+    assert fused is not None
+    assert [(p.hex, p.time) for p in fused.positions] == [("3c0002", 1501.0)]
+    assert (fuser.stats.duplicate, fuser.stats.superseded) == (1, 1)
+    assert fuser.newest == {
+        "3c0000": 1500.0, "3c0001": 1500.0, "3c0002": 1501.0, "ae9999": 1999.0, "ae0000": 990.0
+    }  # fmt: skip
