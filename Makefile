@@ -97,6 +97,7 @@ format: install
 bench: install boundaries
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/collector.py
 	$(BIN)/python bench/loiter.py
 	$(BIN)/python bench/orbits.py
 	$(BIN)/python bench/flood.py

@@ -7,12 +7,13 @@ Each run is a new `python` process that does what `borderwatch run` does before 
 first poll is processed: import the command line and the runtime, `build_app` (the
 boundary index, the towns, the identify tables, the pipeline; in-memory store),
 `warm_up` (every country's border index and the airports, which the service builds in
-a thread before its first snapshot), then one world snapshot (15,000 aircraft uniform
+a thread before its first snapshot), `settle_heap` (the garbage collector's settings,
+service/pipeline/heap.py), then one world snapshot (15,000 aircraft uniform
 over the sphere, 3% of them state aircraft, as bench/run.py's world snapshot) through
 `Pipeline.process`, then a second one 10 s later for comparison. The parts are
 wall-clock times: interpreter start (from just before the process is spawned to the
-first line of the script), imports, build_app, warm_up, first snapshot, second
-snapshot; and the resident memory after them. It prints the median of the runs and
+first line of the script), imports, build_app, warm_up, settle_heap, first snapshot,
+second snapshot; and the resident memory after them. It prints the median of the runs and
 every run; it asserts nothing and writes nothing.
 """
 
@@ -41,6 +42,7 @@ from run import SNAPSHOT_NOW, Flight, bench_settings, make_rows, world_points
 from service import logs
 from service.app import build_app, warm_up
 from service.models import Snapshot
+from service.pipeline.heap import settle_heap
 logs.configure(level="warning")
 rng = np.random.default_rng(20250813)
 rows = make_rows(rng, 15_000, state_fraction=0.03)
@@ -54,6 +56,8 @@ async def main() -> dict[str, float]:
     built = time.time()
     warm_up(app)  # the service runs it in a thread, while the feeds' first polls go on
     warmed = time.time()
+    settle_heap()  # then this, before its first snapshot
+    settled = time.time()
     times = []
     for step in range(2):
         now = SNAPSHOT_NOW + 10.0 * step
@@ -68,7 +72,8 @@ async def main() -> dict[str, float]:
         rss = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
     return {
         "rss_mib": rss,
-        "build_app": built - began, "warm_up": warmed - built, "first": times[0], "second": times[1]
+        "build_app": built - began, "warm_up": warmed - built, "settle_heap": settled - warmed,
+        "first": times[0], "second": times[1],
     }
 
 parts = asyncio.run(main())
@@ -80,6 +85,7 @@ PARTS = (
     ("imports", "imports (service.cli, service.runtime)"),
     ("build_app", "build_app"),
     ("warm_up", "warm_up (indexes, airports)"),
+    ("settle_heap", "settle_heap (collect, freeze)"),
     ("first", "first snapshot"),
 )
 

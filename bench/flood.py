@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from service import logs
 from service.app import build_app
 from service.models import Position, Snapshot
+from service.pipeline.heap import settle_heap
 from service.settings import BoundarySettings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,7 @@ async def flood(url: str) -> dict[str, float]:
     )
     rng = np.random.default_rng(200_000)
     app = await build_app(settings)
+    settle_heap()  # as the service does before its first poll
     figures: dict[str, float] = {}
     try:
         print(f"{'snapshot':>8} {'distinct':>9} {'followed':>9} {'evicted':>8} "

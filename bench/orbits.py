@@ -126,6 +126,7 @@ def measure(path: str) -> None:
 
     from service import logs
     from service.app import build_app
+    from service.pipeline.heap import settle_heap
     from service.pipeline.replay import replay
 
     logs.configure(level="warning")
@@ -139,6 +140,7 @@ def measure(path: str) -> None:
 
     async def run() -> tuple[float, int, dict[str, float]]:
         app = await build_app(bench_settings())
+        settle_heap()  # as `borderwatch replay` does
         try:
             began = time.process_time()
             async for _ in replay(app.pipeline, path):

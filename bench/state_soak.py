@@ -45,6 +45,7 @@ from run import SNAPSHOT_NOW, Row, _redis_answers, _state_row, bench_settings
 from service import logs
 from service.app import App, build_app, warm_up
 from service.models import Position, Snapshot
+from service.pipeline.heap import settle_heap
 
 AIRCRAFT = 2_000
 STEP_S = 10.0
@@ -229,6 +230,7 @@ async def soak(hours: int, redis_url: str | None) -> list[tuple[float, float, fl
     flights = fleet_of(rng, AIRCRAFT)
     app = await build_app(settings)
     warm_up(app)  # as the service does before its first snapshot
+    settle_heap()  # and this
     notified = 0
     now = SNAPSHOT_NOW
     rows: list[tuple[float, float, float, float]] = []

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp.web_app
 import pytest
 
+from service.pipeline import heap
 from service.settings.model import TOWNS_FILE
 from tests.support.net import free_port
 from tests.support.paths import FEEDS, ROOT, TRACKS, require
@@ -33,6 +34,10 @@ os.environ["BORDERWATCH_HISTORY"] = str(
 )
 # Each test flushes this database; parallel runs on one server pick different ones.
 REDIS_DB = int(os.environ.get("BORDERWATCH_TEST_REDIS_DB", "15"))
+# The services and commands tests run in this process leave its garbage collector as it
+# is (service/pipeline/heap.py): a heap frozen by the first of them would keep every
+# reference cycle of the tests before it for the rest of the session.
+heap._settled = True
 
 
 @pytest.fixture(autouse=True)

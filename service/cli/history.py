@@ -193,6 +193,7 @@ def import_command(args: argparse.Namespace) -> int:
     from service.history.importer import import_files
     from service.history.writer import HistoryError
     from service.locate import Boundaries
+    from service.pipeline.heap import settle_heap
     from service.store import MemoryStore
 
     settings = settings_of(args)
@@ -202,6 +203,7 @@ def import_command(args: argparse.Namespace) -> int:
         history = build_history(settings, pipeline, None, wait=True)
     except HistoryError as exc:
         raise RuntimeFailure(str(exc)) from None
+    settle_heap()
     before = _counts(history.file.reader())
 
     def refused(path: Path, why: str) -> None:

@@ -59,9 +59,11 @@ async def replay(settings: Settings, path: str, *, deliver: bool, out: TextIO) -
 
     from service.app import build_app, build_worker
     from service.pipeline import replay as replay_recording
+    from service.pipeline.heap import settle_heap
 
     started = time.monotonic()
     app = await build_app(settings, deliver=deliver)
+    settle_heap()
     session: aiohttp.ClientSession | None = None
     worker: OutboxWorker | None = None
     running: asyncio.Task[None] | None = None

@@ -40,6 +40,7 @@ from service.history.tracefile import (
 from service.locate import Boundaries
 from service.metrics import Metrics
 from service.models import Position, Snapshot
+from service.pipeline.heap import settle_heap
 from service.settings import Settings
 from service.store import MemoryStore
 
@@ -228,6 +229,7 @@ def _worker(
     boundaries = _WORKER_BOUNDARIES.get(where)
     if boundaries is None:
         boundaries = _WORKER_BOUNDARIES[where] = Boundaries.load(where)
+        settle_heap()
     history = settings.history
     sink = _Collector()
     tap = History(sink, Recorder(history.sample_s, history.gap_s), {}, wait=True)

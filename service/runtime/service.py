@@ -46,6 +46,7 @@ from service.feeds.status import FeedStatus
 from service.history.writer import HistoryError
 from service.http import build_http_app
 from service.metrics import Metrics
+from service.pipeline.heap import settle_heap
 from service.runtime.buffer import SnapshotBuffer
 from service.runtime.cycles import CycleReport
 from service.runtime.heartbeat import beat_forever, farewell, hand_over, record_notifications
@@ -194,6 +195,7 @@ async def _consume(
         await warming
     finally:
         warming.cancel()  # when cancelled during the restore (its thread runs out)
+    settle_heap()  # what start-up built is never scanned by the collector again
     cycles = CycleReport(app.metrics)
     while True:
         # Fused in this process, so new to it; only the restored clock of the last run

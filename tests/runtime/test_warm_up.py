@@ -85,21 +85,29 @@ def test_warm_indexes_answer_as_the_lazily_built_ones(boundaries_path: Path) -> 
     )
 
 
-async def test_the_service_builds_the_indexes_before_its_first_snapshot(
+async def test_the_service_builds_the_indexes_and_settles_the_heap_before_its_first_snapshot(
     boundaries_path: Path, serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     indexed_at_process: list[int] = []
     processed = asyncio.Event()
     process = Pipeline.process
+    events: list[str] = []
 
     async def watched(
         self: Pipeline, snapshot: Snapshot, source: str = "replay"
     ) -> list[Notification]:
         indexed_at_process.append(self.locate.boundaries.countries_indexed)
+        events.append("processed")
         processed.set()
         return await process(self, snapshot, source)
 
     monkeypatch.setattr(Pipeline, "process", watched)
+
+    def settle() -> bool:
+        events.append("settled")
+        return True
+
+    monkeypatch.setattr("service.runtime.service.settle_heap", settle)
 
     async def feed(_: web.Request) -> web.Response:
         return web.json_response(adsbx_response(1))
@@ -124,3 +132,4 @@ async def test_the_service_builds_the_indexes_before_its_first_snapshot(
         assert await asyncio.wait_for(service, timeout=30) == 0
     every_country = len(Boundaries.load(boundaries_path))
     assert indexed_at_process[0] == every_country
+    assert events[:2] == ["settled", "processed"]  # once, before the first snapshot
