@@ -8,8 +8,12 @@ rest without building Python objects for them.
 
 The input comes from the network, so one broken aircraft must not cost the whole
 snapshot. Nearly every response is well formed, so it is first decoded typed as a whole
-in one msgspec call and normalised column by column (`normalise_decoded`). When that
-refuses the response, the list is decoded as raw JSON fragments, then each fragment on
+in one msgspec call, with its numbers held to their bounds as they are decoded
+(`CheckedRecord`), and normalised column by column (`normalise_decoded`). A value out
+of bounds refuses that decode: the response is then decoded typed without the bounds
+and every check runs column by column (and so for the source's next `UNCHECKED_POLLS`
+responses). When that too refuses the response, the list is decoded as raw JSON
+fragments, then each fragment on
 its own into a typed `AircraftRecord`. When that pass too refuses the whole response
 (a record nested a thousand levels deep, a `NaN`, which is not JSON), the slow pass of
 `salvage.py` splits it without recursion and each record is judged alone. The size is
