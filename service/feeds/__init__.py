@@ -5,7 +5,7 @@ Live feeds (docs/feeds.md): `running` builds one loop per configured feed, eithe
 backoff, circuit breaker) and sending through `http.fetch`, or an
 `sbs_client.SbsStream` (TCP). Their snapshots meet in `fuse.Fuser` before the pipeline.
 Decoders: `readsb` (aircraft.json and ADSBx v2), `opensky`, `sbs`; `normalise` checks
-each record; `replay` reads recordings.
+each record, `judge` a whole snapshot column by column; `replay` reads recordings.
 """
 
 from service.feeds.normalise import REJECT_REASONS, AircraftRecord, normalise_record

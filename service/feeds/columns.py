@@ -17,8 +17,9 @@ from itertools import compress
 from operator import attrgetter
 from typing import Any, Final, overload
 
-from service.feeds import normalise
-from service.feeds.normalise import AircraftRecord, build_positions, judge_chunk
+from service.feeds import judge
+from service.feeds.judge import build_positions, judge_chunk
+from service.feeds.normalise import AircraftRecord
 from service.models import Position
 
 __all__ = ["PositionColumns", "judge_columns"]
@@ -138,7 +139,7 @@ class PositionColumns(Sequence[Position]):
         times: list[float],
         fixed: dict[int, Position],
     ) -> list[Position]:
-        text = normalise._TEXT_CACHE.make_room(len(records))
+        text = judge._TEXT_CACHE.make_room(len(records))
         positions = build_positions(records, hexes, times, self.source, text)
         for i, position in fixed.items():
             positions[i] = position
@@ -149,16 +150,16 @@ def judge_columns(
     records: Sequence[AircraftRecord], now: float, source: str, max_position_age_s: float
 ) -> tuple[PositionColumns, dict[str, int]]:
     """`normalise_decoded` without building the Positions: the same checks (in chunks
-    of `normalise.NORMALISE_CHUNK`), the same reject counts, the kept rows as columns."""
+    of `judge.NORMALISE_CHUNK`), the same reject counts, the kept rows as columns."""
     n = len(records)
-    addresses = normalise._ADDRESS_CACHE.make_room(n)
-    normalise._TEXT_CACHE.make_room(n)  # sized from this snapshot, as the eager path does
+    addresses = judge._ADDRESS_CACHE.make_room(n)
+    judge._TEXT_CACHE.make_room(n)  # sized from this snapshot, as the eager path does
     kept: list[AircraftRecord] = []
     hexes: list[Any] = []
     times: list[float] = []
     fixed: dict[int, Position] = {}
     rejected: dict[str, int] = {}
-    step = normalise.NORMALISE_CHUNK
+    step = judge.NORMALISE_CHUNK
     for start in range(0, n, step):
         chunk = records[start : start + step]
         judged = judge_chunk(chunk, now, source, max_position_age_s, addresses)

@@ -29,11 +29,11 @@ from typing import Final, Literal, TypeVar
 import msgspec
 
 from service.feeds.columns import judge_columns
+from service.feeds.judge import normalise_decoded
 from service.feeds.normalise import (
     MAX_POSITION_AGE_S,
     AircraftRecord,
     CheckedRecord,
-    normalise_decoded,
     normalise_record,
 )
 from service.feeds.salvage import SplitError, records, split_object

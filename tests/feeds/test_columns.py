@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.feeds import normalise
+from service.feeds import judge
 from service.feeds.columns import PositionColumns
 from service.feeds.fuse import Fuser, newest_per_aircraft
 from service.feeds.readsb import FeedDecodeError, decode_snapshot
@@ -58,12 +58,12 @@ def test_lazy_decode_gives_the_eager_positions(records: list[dict[str, Any]], ro
 def test_lazy_decode_in_chunks_changes_nothing(records: list[dict[str, Any]]) -> None:
     data = json.dumps({"now": NOW, "aircraft": records}).encode()
     eager = decode_snapshot(data, source="test", now_unit="s")
-    chunk = normalise.NORMALISE_CHUNK
+    chunk = judge.NORMALISE_CHUNK
     try:
-        normalise.NORMALISE_CHUNK = 3
+        judge.NORMALISE_CHUNK = 3
         lazy = decode_snapshot(data, source="test", now_unit="s", lazy=True)
     finally:
-        normalise.NORMALISE_CHUNK = chunk
+        judge.NORMALISE_CHUNK = chunk
     assert lazy == eager
 
 

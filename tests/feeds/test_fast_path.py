@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.feeds import normalise, readsb
+from service.feeds import judge, readsb
+from service.feeds.judge import normalise_decoded
 from service.feeds.normalise import (
     AircraftRecord,
     CheckedRecord,
-    normalise_decoded,
     normalise_record,
 )
 from service.feeds.readsb import NowUnit, decode_snapshot
@@ -146,12 +146,12 @@ def test_fast_path_matches_record_by_record_on_synthetic_records(
 def test_normalising_in_chunks_changes_nothing(records: list[dict[str, Any]]) -> None:
     data = json.dumps({"now": NOW, "aircraft": records}).encode()
     whole = decode_snapshot(data, source="test", now_unit="s")
-    chunk = normalise.NORMALISE_CHUNK
+    chunk = judge.NORMALISE_CHUNK
     try:
-        normalise.NORMALISE_CHUNK = 3
+        judge.NORMALISE_CHUNK = 3
         in_chunks = decode_snapshot(data, source="test", now_unit="s")
     finally:
-        normalise.NORMALISE_CHUNK = chunk
+        judge.NORMALISE_CHUNK = chunk
     assert in_chunks == whole
     assert_same(in_chunks, data)
 
@@ -176,10 +176,10 @@ def test_fast_path_runs_for_well_typed_responses(monkeypatch: pytest.MonkeyPatch
 
 
 def test_text_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = normalise.TextCache(minimum=10, per_record=2)
-    addresses = normalise.TextCache(minimum=10, per_record=2)
-    monkeypatch.setattr(normalise, "_TEXT_CACHE", cache)
-    monkeypatch.setattr(normalise, "_ADDRESS_CACHE", addresses)
+    cache = judge.TextCache(minimum=10, per_record=2)
+    addresses = judge.TextCache(minimum=10, per_record=2)
+    monkeypatch.setattr(judge, "_TEXT_CACHE", cache)
+    monkeypatch.setattr(judge, "_ADDRESS_CACHE", addresses)
     for poll in range(5):
         records = [
             {
@@ -202,7 +202,7 @@ def test_text_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_text_cache_grows_with_the_largest_snapshot() -> None:
-    cache = normalise.TextCache(minimum=10, per_record=4)
+    cache = judge.TextCache(minimum=10, per_record=4)
     cache.make_room(100)
     assert cache.limit == 400
     cache.values.update({f"X{i}": f"X{i}" for i in range(300)})
@@ -234,13 +234,13 @@ IN_BOUNDS_RECORDS = st.fixed_dictionaries(
 def _judged_classes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The class of the records each `judge_chunk` call is given, from now on."""
     seen: list[str] = []
-    real = normalise.judge_chunk
+    real = judge.judge_chunk
 
     def spying(records: Any, *args: Any) -> Any:
         seen.append(type(records[0]).__name__)
         return real(records, *args)
 
-    monkeypatch.setattr(normalise, "judge_chunk", spying)
+    monkeypatch.setattr(judge, "judge_chunk", spying)
     monkeypatch.setattr("service.feeds.columns.judge_chunk", spying)
     return seen
 
