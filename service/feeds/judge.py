@@ -24,12 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from service.feeds.normalise import (
-    _QUALITY_BY_TYPE,
-    _SQUAWK_VALID,
     MAX_ALT_FT,
     MAX_GS_KT,
     MAX_POSITION_AGE_S,
     MIN_ALT_FT,
+    QUALITY_BY_TYPE,
+    SQUAWK_VALID,
     AircraftRecord,
     CheckedRecord,
     clean_text,
@@ -256,7 +256,7 @@ def build_positions(
             _cleaned(text, list(map(_FLIGHT, records)), clean_text),
             _cleaned(text, list(map(_REGISTRATION, records)), clean_text),
             _cleaned(text, list(map(_TYPE_CODE, records)), clean_text),
-            map(_SQUAWK_VALID.get, map(_SQUAWK, records)),
+            map(SQUAWK_VALID.get, map(_SQUAWK, records)),
             map(db_flags_of, map(_DB_FLAGS, records)),
             repeat(source, n),
             _qualities(records),
@@ -277,7 +277,7 @@ def _altitudes(alts: list[float | str | None]) -> npt.NDArray[np.float64]:
 
 def _qualities(records: Sequence[AircraftRecord]) -> list[Quality]:
     """`quality_of` of each record; its table alone (in C) for the usual `type` values."""
-    qualities: list[Quality | None] = list(map(_QUALITY_BY_TYPE.get, map(_SOURCE_TYPE, records)))
+    qualities: list[Quality | None] = list(map(QUALITY_BY_TYPE.get, map(_SOURCE_TYPE, records)))
     i = -1
     while True:
         try:

@@ -25,11 +25,17 @@ from msgspec import Meta
 from service.models import Position, Quality, is_address
 
 __all__ = [
+    "MAX_ALT_FT",
+    "MAX_GS_KT",
     "MAX_POSITION_AGE_S",
+    "MIN_ALT_FT",
+    "QUALITY_BY_TYPE",
     "REJECT_REASONS",
+    "SQUAWK_VALID",
     "AircraftRecord",
     "CheckedRecord",
     "clean_text",
+    "db_flags_of",
     "normalise_record",
     "quality_of",
 ]
@@ -123,9 +129,10 @@ class CheckedRecord(AircraftRecord, gc=False):
 
 # Every valid squawk, four octal digits (4096 codes), as itself: a dict look-up, not a
 # regex, and one string object per code however many positions carry it.
-_SQUAWK_VALID: Final = {code: code for code in (f"{c:04o}" for c in range(8**4))}
+SQUAWK_VALID: Final = {code: code for code in (f"{c:04o}" for c in range(8**4))}
 
-_QUALITY_BY_TYPE: Final[dict[str, Quality]] = {
+# The quality of each readsb `type` that says it alone (`quality_of` reads the rest).
+QUALITY_BY_TYPE: Final[dict[str, Quality]] = {
     "adsb_icao": Quality.ADSB,
     "adsb_icao_nt": Quality.ADSB,
     "adsr_icao": Quality.ADSB,
@@ -194,7 +201,7 @@ def normalise_record(
         callsign=clean_text(record.flight),
         registration=clean_text(record.registration),
         type_code=clean_text(record.type_code),
-        squawk=_SQUAWK_VALID.get(squawk) if squawk is not None else None,
+        squawk=SQUAWK_VALID.get(squawk) if squawk is not None else None,
         db_flags=db_flags_of(flags),
         source=source,
         quality=quality_of(record.source_type, record.mlat, record.tisb),
@@ -227,7 +234,7 @@ def quality_of(
         if tisb_fields and "lat" in tisb_fields:
             return Quality.TISB
         return Quality.ADSB
-    quality = _QUALITY_BY_TYPE.get(source_type)
+    quality = QUALITY_BY_TYPE.get(source_type)
     if quality is not None:
         return quality
     return Quality.TISB if source_type.startswith("tisb_") else Quality.OTHER
