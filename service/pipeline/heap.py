@@ -6,15 +6,16 @@ the young objects every 700 container allocations, and every tracked object once
 enough of them have outlived two young scans. A world-wide poll allocates hundreds of
 thousands of containers that live for one stage, while the process holds millions of
 long-lived ones from its start (border and identification tables, towns, the restored
-fleet). With 15k aircraft a poll, a full scan came every six polls or so and took
-66 ms: the collector cost 14 ms a poll on average; with 150k, 230 ms of a 1.2 s poll
-(docs/performance.md, "The garbage collector").
+fleet), and a full scan walks them all: about 85 ms at 15k aircraft a poll and 330 ms
+at 150k. Over the first 40 polls at 15k, seven full scans cost 14 ms a poll on average
+(docs/performance.md, "Checked decode, the fuser's column and the garbage collector").
 
 `settle_heap`, once start-up is done, collects once, then freezes what is left
 (`gc.freeze`: the collector never scans those objects again; reference counting still
 frees each one that is no longer used), and scans the young objects every
-`YOUNG_SCAN_EVERY` allocations instead of 700: then the collector costs 0.4 ms a poll
-at 15k aircraft and about 50 ms at 150k.
+`YOUNG_SCAN_EVERY` allocations instead of 700: then no full scan falls inside a poll,
+and the collector costs 0.4 ms a poll over those first 40 polls at 15k and about 45 ms
+a poll at 150k (`bench/collector.py`).
 """
 
 from __future__ import annotations
