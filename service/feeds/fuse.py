@@ -135,12 +135,10 @@ class Fuser:
         n = len(hexes)
         slots = self._slots
         at = np.fromiter(map(slots.get, hexes, repeat(-1)), dtype=np.int64, count=n)
-        new = np.flatnonzero(at < 0)
         known = len(slots)
-        if new.size:
-            for row in new.tolist():  # a listed twice new address gets one slot
-                slot = slots.get(hexes[row])
-                at[row] = slot if slot is not None else self._new_slot(hexes[row])
+        for row in np.flatnonzero(at < 0).tolist():  # a new address listed twice: one slot
+            slot = slots.get(hexes[row])
+            at[row] = slot if slot is not None else self._new_slot(hexes[row])
         # One address twice: two rows with one slot.
         if n and np.bincount(at, minlength=len(slots)).max() > 1:
             self._forget_slots_from(known)

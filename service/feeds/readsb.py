@@ -13,11 +13,11 @@ in one msgspec call, with its numbers held to their bounds as they are decoded
 of bounds refuses that decode: the response is then decoded typed without the bounds
 and every check runs column by column (and so for the source's next `UNCHECKED_POLLS`
 responses). When that too refuses the response, the list is decoded as raw JSON
-fragments, then each fragment on
-its own into a typed `AircraftRecord`. When that pass too refuses the whole response
-(a record nested a thousand levels deep, a `NaN`, which is not JSON), the slow pass of
-`salvage.py` splits it without recursion and each record is judged alone. The size is
-bounded before parsing (`max_bytes`) and the nesting while parsing (`MAX_RECORD_DEPTH`).
+fragments, then each fragment on its own into a typed `AircraftRecord`. When that pass
+too refuses the whole response (a record nested a thousand levels deep, a `NaN`, which
+is not JSON), the slow pass of `salvage.py` splits it without recursion and each record
+is judged alone. The size is bounded before parsing (`max_bytes`) and the nesting while
+parsing (`MAX_RECORD_DEPTH`).
 Problems with the envelope itself raise `FeedDecodeError`; nothing else escapes.
 """
 
